@@ -1,0 +1,85 @@
+/** Byte helpers shared by the codec and key hashing. Web-standard only. */
+
+const encoder = new TextEncoder();
+const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
+
+export const utf8 = (text: string): Uint8Array => encoder.encode(text);
+/** Decodes UTF-8 and throws on invalid bytes, so corruption is noticed rather than replaced. */
+export const fromUtf8 = (bytes: Uint8Array): string => fatalDecoder.decode(bytes);
+export const utf8Length = (text: string): number => encoder.encode(text).byteLength;
+
+/** Accepts what callers hand us for binary fields (ArrayBuffer, Buffer, any view, string). */
+export function toBytes(value: unknown): Uint8Array | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (typeof value === "string") return utf8(value);
+  throw new TypeError(`expected ArrayBuffer, a typed array or a string, got ${Object.prototype.toString.call(value)}`);
+}
+
+/** A fresh ArrayBuffer holding exactly these bytes (never a view into a larger buffer). */
+export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+    return bytes.buffer;
+  }
+  return bytes.slice().buffer as ArrayBuffer;
+}
+
+export function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.byteLength;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/** SHA-256 via Web Crypto. */
+export async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(text) as BufferSource));
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  return out;
+}
+
+const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/** The first `chars` base64url characters of `bytes` (6 bits each). */
+export function base64UrlPrefix(bytes: Uint8Array, chars: number): string {
+  let out = "";
+  let bits = 0;
+  let acc = 0;
+  for (const byte of bytes) {
+    acc = (acc << 8) | byte;
+    bits += 8;
+    while (bits >= 6 && out.length < chars) {
+      bits -= 6;
+      out += B64URL[(acc >> bits) & 63];
+    }
+    if (out.length >= chars) break;
+    acc &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+let crcTable: Uint32Array | undefined;
+/** CRC-32 (IEEE), used only for parts stored uncompressed; gzip parts carry their own. */
+export function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = crcTable[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}

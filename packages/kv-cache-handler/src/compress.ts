@@ -1,0 +1,25 @@
+/**
+ * gzip through the web-standard CompressionStream. gzip (not deflate-raw) so a
+ * stored HTML part can later be sent as is with `Content-Encoding: gzip`, and
+ * because its trailer (CRC-32 + length) lets a corrupted part be detected.
+ */
+
+/** Below this many bytes the gzip header and trailer (18 bytes) rarely pay. */
+const MIN_COMPRESS_BYTES = 128;
+/** Keep the compressed form only when it saves at least this share. */
+const MIN_SAVING = 0.08;
+
+async function pipe(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+  const body = new Response(bytes as BufferSource).body!.pipeThrough(stream as ReadableWritablePair<Uint8Array, Uint8Array>);
+  return new Uint8Array(await new Response(body).arrayBuffer());
+}
+
+export const gzip = (bytes: Uint8Array): Promise<Uint8Array> => pipe(bytes, new CompressionStream("gzip"));
+export const gunzip = (bytes: Uint8Array): Promise<Uint8Array> => pipe(bytes, new DecompressionStream("gzip"));
+
+/** Compresses when it pays: returns the gzip bytes, or `undefined` to store the raw bytes. */
+export async function gzipIfSmaller(bytes: Uint8Array): Promise<Uint8Array | undefined> {
+  if (bytes.byteLength < MIN_COMPRESS_BYTES) return undefined;
+  const packed = await gzip(bytes);
+  return packed.byteLength <= bytes.byteLength * (1 - MIN_SAVING) ? packed : undefined;
+}

@@ -1,0 +1,319 @@
+/**
+ * `KVCacheHandler`: the Next.js incremental cache-handler contract on one
+ * Workers KV namespace. A hit is one `getWithMetadata` and no write; tag
+ * invalidation is paid when it happens (see sweep.ts), not on every hit.
+ */
+import { type StoredEntry, CorruptEntry, decodeEntry, encodeEntry, isKind } from "./codec.js";
+import { EdgeIsrCacheError, quoteKey } from "./errors.js";
+import { kvKeyFor } from "./keys.js";
+import { HandlerLimits, KVLimits } from "./limits.js";
+import { buildMetadata, lifespan, parseMetadata, type EntryMetadata } from "./metadata.js";
+import { type SweepResult, sweep } from "./sweep.js";
+import { TagMemory, splitHashes, tagHash, tagHashes, validateTags } from "./tags.js";
+import type {
+  CacheControl,
+  CacheHandler,
+  CacheHandlerValue,
+  GetContext,
+  IncrementalCacheValue,
+  KVNamespaceLike,
+  SetContext,
+  WaitUntil,
+} from "./types.js";
+import { KeyWriter } from "./writer.js";
+
+/** Options of {@link KVCacheHandler}. Every one has a default. */
+export interface KVCacheHandlerOptions {
+  /** Prepended to every KV key, e.g. a build id or an app name. Default `""`. */
+  prefix?: string;
+  /** vinext's option: same as `prefix: appPrefix + ":"`. */
+  appPrefix?: string;
+  /** Seconds KV keeps an entry that has no `expire` (stale entries stay servable). Default 30 days. */
+  defaultTtl?: number;
+  /** vinext's name for `defaultTtl`. */
+  ttlSeconds?: number;
+  /**
+   * KV's `cacheTtl` for reads, in seconds (≥ 30): how long a data centre may
+   * serve a cached copy of an entry. Lower means invalidations spread faster
+   * and more reads reach KV's central stores. Default: KV's own (60).
+   */
+  cacheTtl?: number;
+  /** A KV read slower than this is treated as a miss. Default 1500 ms. */
+  readTimeoutMs?: number;
+  /** Retries of a write answered 429. Default 3 (after 1, 2 and 4 s). */
+  writeRetries?: number;
+  /** Parallel reads/writes while sweeping entries for `revalidateTag`. Default 8. */
+  sweepConcurrency?: number;
+  /** Keeps background writes alive when a caller does not await them. */
+  ctx?: WaitUntil;
+  /** Clock in ms (tests inject one). Default `Date.now`. */
+  now?: () => number;
+  /** How the handler waits between writes and retries (tests inject one). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Called with every error the handler swallows to keep pages rendering. */
+  onError?: (error: EdgeIsrCacheError) => void;
+  /** Where warnings and errors are logged. Default `console`. */
+  logger?: Pick<Console, "warn" | "error">;
+}
+
+const DEFAULT_TTL = 30 * 24 * 3600;
+const NEXT_CACHE_TAGS_HEADER = "x-next-cache-tags";
+
+/**
+ * The Next.js cache-handler contract on Workers KV.
+ *
+ * @example
+ * import { KVCacheHandler } from "@edge-isr/kv-cache-handler";
+ * setCacheHandler(new KVCacheHandler(env.CACHE));
+ */
+export class KVCacheHandler implements CacheHandler {
+  readonly prefix: string;
+  private readonly kv: KVNamespaceLike;
+  private readonly writer: KeyWriter;
+  private readonly memory = new TagMemory();
+  /** softTags seen by `get` in this request, added to the tags of the same key's `set`. */
+  private readonly requestSoftTags = new Map<string, string[]>();
+  private readonly now: () => number;
+  private readonly defaultTtl: number;
+  private readonly options: KVCacheHandlerOptions;
+  private readonly logger: Pick<Console, "warn" | "error">;
+
+  constructor(kv: KVNamespaceLike, options: KVCacheHandlerOptions = {}) {
+    if (!kv || typeof kv.getWithMetadata !== "function") {
+      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "KVCacheHandler needs a KV namespace binding, e.g. new KVCacheHandler(env.CACHE); check the binding name in wrangler.toml");
+    }
+    this.kv = kv;
+    this.options = options;
+    this.prefix = options.prefix ?? (options.appPrefix ? `${options.appPrefix}:` : "");
+    if (new TextEncoder().encode(this.prefix).byteLength > HandlerLimits.maxPrefixBytes) {
+      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `prefix ${quoteKey(this.prefix)} is over the limit of ${HandlerLimits.maxPrefixBytes} bytes`);
+    }
+    this.defaultTtl = options.defaultTtl ?? options.ttlSeconds ?? DEFAULT_TTL;
+    if (options.cacheTtl !== undefined && !(options.cacheTtl >= 30)) {
+      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `cacheTtl ${options.cacheTtl} is below KV's minimum of 30 seconds`);
+    }
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? console;
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    this.writer = new KeyWriter(kv, { now: this.now, sleep, report: (e) => this.report(e), retries: options.writeRetries ?? 3 });
+  }
+
+  /**
+   * Reads an entry: one KV read, no write. Returns `null` on a miss, on an
+   * expired entry, and whenever KV fails or the stored bytes do not check out.
+   */
+  async get(key: string, ctx?: GetContext): Promise<CacheHandlerValue | null> {
+    try {
+      if (typeof key !== "string") throw new EdgeIsrCacheError("ERR_KEY_INVALID", `cache key must be a string, got ${typeof key}`);
+      const softTags = [...(ctx?.softTags ?? []), ...(ctx?.tags ?? [])].filter((t): t is string => typeof t === "string");
+      if (softTags.length) this.rememberSoftTags(key, softTags);
+
+      const kvKey = await kvKeyFor(this.prefix, key);
+      const pending = this.writer.pending(kvKey);
+      let bytes: Uint8Array;
+      let md: EntryMetadata | undefined;
+      if (pending) {
+        if (pending.type === "delete") return null;
+        bytes = pending.value;
+        md = pending.options.metadata as EntryMetadata;
+      } else {
+        const read = await this.read(kvKey);
+        if (!read?.value) return null;
+        bytes = new Uint8Array(read.value);
+        md = parseMetadata(read.metadata);
+        if (!md) throw new CorruptEntry("its KV metadata is missing or not edge-isr's");
+      }
+
+      const now = this.now();
+      let state = lifespan(md, now, ctx?.revalidate);
+      if (state === "expired") return null;
+      if (this.memory.size) {
+        const hashes = splitHashes(md.t);
+        if (softTags.length) hashes.push(...(await Promise.all(softTags.map(tagHash))));
+        const remembered = this.memory.state(hashes, md.m, now);
+        if (remembered === "expired") return null;
+        if (remembered) state = "stale";
+      }
+
+      const entry = await decodeEntry(bytes);
+      if (entry.key !== key) throw new CorruptEntry(`it belongs to key ${quoteKey(entry.key)}`);
+      if (entry.lastModified !== md.m) throw new CorruptEntry("its metadata and value disagree");
+      const result: CacheHandlerValue = {
+        lastModified: entry.lastModified,
+        value: entry.value,
+        age: Math.max(0, Math.floor((now - entry.lastModified) / 1000)),
+        tags: entry.tags,
+      };
+      if (entry.cacheControl) result.cacheControl = entry.cacheControl;
+      if (state === "stale") result.cacheState = "stale";
+      return result;
+    } catch (error) {
+      if (error instanceof CorruptEntry) {
+        this.report(new EdgeIsrCacheError("ERR_ENTRY_CORRUPT", `entry ${quoteKey(key)} reads as a miss: ${error.message}`, { key }));
+      } else {
+        this.report(error instanceof EdgeIsrCacheError ? error : new EdgeIsrCacheError("ERR_KV_READ", `reading ${quoteKey(key)} failed, served as a miss: ${String(error)}`, { key, cause: error }));
+      }
+      return null;
+    }
+  }
+
+  /**
+   * Stores an entry. Never throws: a value over KV's limit, bad input or a KV
+   * failure is reported through `onError`, and what was stored stays as it was.
+   */
+  async set(key: string, data: IncrementalCacheValue | null, ctx?: SetContext): Promise<void> {
+    const work = this.store(key, data, ctx).catch((error: unknown) => {
+      this.report(error instanceof EdgeIsrCacheError ? error : new EdgeIsrCacheError("ERR_KV_WRITE", `storing ${quoteKey(key)} failed: ${String(error)}`, { key, cause: error }));
+    });
+    this.options.ctx?.waitUntil(work);
+    return work;
+  }
+
+  private async store(key: string, data: IncrementalCacheValue | null, ctx?: SetContext): Promise<void> {
+    if (typeof key !== "string") throw new EdgeIsrCacheError("ERR_KEY_INVALID", `cache key must be a string, got ${typeof key}`);
+    if (data !== null && (typeof data !== "object" || !isKind(data.kind))) {
+      throw new EdgeIsrCacheError("ERR_VALUE_INVALID", `value for ${quoteKey(key)} has kind ${JSON.stringify((data as { kind?: unknown })?.kind)}; expected one of APP_PAGE, PAGES, APP_ROUTE, FETCH, REDIRECT, IMAGE`, { key });
+    }
+    const cacheControl = resolveCacheControl(data, ctx);
+    if (cacheControl?.revalidate === 0) return; // revalidate 0 means "do not cache", as in Next.js
+
+    const { tags, dropped } = validateTags(collectTags(data, ctx, this.requestSoftTags.get(key)));
+    if (dropped.length) {
+      this.logger.warn(`[edge-isr] ERR_TAG_INVALID: dropped ${dropped.length} tag(s) of ${quoteKey(key)}: ${dropped.map((d) => `${JSON.stringify(d.tag.slice(0, 80))} (${d.reason})`).join(", ")}`);
+    }
+    const lastModified = this.now();
+    const entry: StoredEntry = { key, value: data, tags, lastModified, cacheControl };
+    const [kvKey, encoded, hashes] = await Promise.all([kvKeyFor(this.prefix, key), encodeEntry(entry), tagHashes(tags)]);
+    if (encoded.bytes.byteLength > KVLimits.maxValueBytes) {
+      throw new EdgeIsrCacheError(
+        "ERR_VALUE_TOO_LARGE",
+        `entry ${quoteKey(key)} is ${encoded.bytes.byteLength} bytes after compression, over KV's limit of ${KVLimits.maxValueBytes} bytes (25 MiB); not stored, the previous entry is kept`,
+        { key },
+      );
+    }
+    const metadata = buildMetadata({
+      m: lastModified,
+      ...(typeof cacheControl?.revalidate === "number" ? { r: cacheControl.revalidate } : {}),
+      ...(cacheControl?.expire !== undefined ? { e: cacheControl.expire } : {}),
+      t: hashes,
+      z: encoded.bytes.byteLength,
+      w: encoded.rawBytes,
+    });
+    const expirationTtl = this.expirationTtl(cacheControl);
+    await this.writer.write(kvKey, {
+      type: "put",
+      value: encoded.bytes,
+      options: expirationTtl === undefined ? { metadata } : { expirationTtl, metadata },
+    });
+  }
+
+  /** KV's own expiry for an entry: its `expire` (clamped to KV's 60 s minimum), else `defaultTtl`; none for `revalidate: false`. */
+  private expirationTtl(cc: CacheControl | undefined): number | undefined {
+    if (cc?.expire !== undefined) return Math.max(KVLimits.minExpirationTtl, Math.ceil(cc.expire));
+    if (cc?.revalidate === false) return undefined;
+    return Math.max(KVLimits.minExpirationTtl, this.defaultTtl, cc?.revalidate ?? 0);
+  }
+
+  /**
+   * Invalidates every entry carrying one of `tags`, as Next 16 does: without
+   * durations (or with a stale profile) they become stale and are served while
+   * they regenerate; with `{ expire: 0 }` they expire (the next get is a miss);
+   * with `{ expire: n }` they are stale now and expire `n` seconds later.
+   */
+  async revalidateTag(tags: string | string[], durations?: { expire?: number }): Promise<void> {
+    await this.invalidate(tags, durations);
+  }
+
+  /** `revalidateTag`, returning what the sweep did. */
+  async invalidate(tags: string | string[], durations?: { expire?: number }): Promise<SweepResult> {
+    const empty: SweepResult = { scanned: 0, matched: 0, marked: 0, deleted: 0, failed: 0, listCalls: 0 };
+    try {
+      const { tags: valid, dropped } = validateTags(Array.isArray(tags) ? tags : [tags]);
+      if (dropped.length) {
+        this.logger.warn(`[edge-isr] ERR_TAG_INVALID: revalidateTag ignored ${dropped.map((d) => `${JSON.stringify(d.tag.slice(0, 80))} (${d.reason})`).join(", ")}`);
+      }
+      if (!valid.length) return empty;
+      const at = this.now();
+      const expire = durations?.expire;
+      const expireAt = typeof expire === "number" && expire >= 0 ? at + expire * 1000 : undefined;
+      const hashes = await Promise.all(valid.map(tagHash));
+      for (const hash of hashes) this.memory.record(hash, { at, expireAt });
+      return await sweep(this.kv, this.writer, {
+        prefix: this.prefix,
+        hashes: new Set(hashes),
+        tags: new Set(valid),
+        at,
+        expireAt,
+        concurrency: this.options.sweepConcurrency ?? 8,
+        report: (e) => this.report(e),
+      });
+    } catch (error) {
+      this.report(new EdgeIsrCacheError("ERR_KV_WRITE", `revalidateTag(${JSON.stringify(tags)}) failed: ${String(error)}`, { cause: error }));
+      return { ...empty, failed: 1 };
+    }
+  }
+
+  /** Forgets request-scoped state (the soft tags seen by `get`). Invalidations are kept: they are per isolate. */
+  resetRequestCache(): void {
+    this.requestSoftTags.clear();
+  }
+
+  private async read(kvKey: string): Promise<{ value: ArrayBuffer | null; metadata: unknown } | null> {
+    const timeoutMs = this.options.readTimeoutMs ?? 1500;
+    const options = this.options.cacheTtl === undefined ? ({ type: "arrayBuffer" } as const) : ({ type: "arrayBuffer", cacheTtl: this.options.cacheTtl } as const);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new EdgeIsrCacheError("ERR_KV_TIMEOUT", `KV read of ${quoteKey(kvKey)} took longer than ${timeoutMs} ms; served as a miss`, { key: kvKey })),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.kv.getWithMetadata<unknown>(kvKey, options), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private rememberSoftTags(key: string, tags: string[]): void {
+    if (this.requestSoftTags.size >= 1000) this.requestSoftTags.clear(); // bounded even if never reset
+    this.requestSoftTags.set(key, tags);
+  }
+
+  private report(error: EdgeIsrCacheError): void {
+    this.logger.error(error.message);
+    try {
+      this.options.onError?.(error);
+    } catch {
+      // A throwing onError must not turn a cache problem into a page error.
+    }
+  }
+}
+
+/** revalidate/expire from wherever Next.js or vinext put them. */
+function resolveCacheControl(data: IncrementalCacheValue | null, ctx?: SetContext): CacheControl | undefined {
+  let revalidate: number | false | undefined = ctx?.cacheControl?.revalidate ?? ctx?.revalidate;
+  if (data?.kind === "FETCH" && (typeof data.revalidate === "number" || data.revalidate === false)) revalidate = data.revalidate;
+  if (data?.kind === "IMAGE" && typeof data.revalidate === "number") revalidate ??= data.revalidate;
+  const expire = ctx?.cacheControl?.expire ?? (typeof ctx?.expire === "number" ? ctx.expire : undefined);
+  const stale = ctx?.cacheControl?.stale;
+  if (revalidate === undefined && expire === undefined) return undefined;
+  const cc: CacheControl = { revalidate: revalidate ?? false };
+  if (typeof expire === "number") cc.expire = expire;
+  if (typeof stale === "number") cc.stale = stale;
+  return cc;
+}
+
+/** Tags from the set context, a FETCH value's own tags, Next's `x-next-cache-tags` header, and request soft tags. */
+function collectTags(data: IncrementalCacheValue | null, ctx: SetContext | undefined, softTags: string[] | undefined): unknown[] {
+  const out: unknown[] = [];
+  if (Array.isArray(ctx?.tags)) out.push(...ctx.tags);
+  if (data?.kind === "FETCH" && Array.isArray(data.tags)) out.push(...data.tags);
+  if ((data?.kind === "APP_PAGE" || data?.kind === "APP_ROUTE") && data.headers) {
+    const header = data.headers[NEXT_CACHE_TAGS_HEADER];
+    const joined = Array.isArray(header) ? header.join(",") : header;
+    if (typeof joined === "string" && joined) out.push(...joined.split(","));
+  }
+  if (data?.kind === "FETCH" && softTags) out.push(...softTags);
+  return out;
+}

@@ -1,0 +1,33 @@
+/**
+ * Workers KV's documented limits and the handler's own bounds, in one place so
+ * every check and every error message quotes the same number.
+ * @see https://developers.cloudflare.com/kv/platform/limits/
+ */
+export const KVLimits = {
+  /** Longest key KV accepts, in UTF-8 bytes. */
+  maxKeyBytes: 512,
+  /** Largest value KV accepts, in bytes (25 MiB). */
+  maxValueBytes: 25 * 1024 * 1024,
+  /** Largest metadata object KV accepts, serialized as JSON, in bytes. */
+  maxMetadataBytes: 1024,
+  /** Shortest `expirationTtl` KV accepts, in seconds. */
+  minExpirationTtl: 60,
+  /** KV accepts about one write per second to the same key; faster writes answer 429. */
+  minWriteIntervalMs: 1000,
+  /** Most keys one `list()` call returns. */
+  maxListKeys: 1000,
+} as const;
+
+/** Bounds the handler applies on top of KV's limits (they match Next.js's). */
+export const HandlerLimits = {
+  /** Longest tag kept, in characters (Next.js: NEXT_CACHE_TAG_MAX_LENGTH). */
+  maxTagLength: 256,
+  /** Most tags kept per entry (Next.js: NEXT_CACHE_TAG_MAX_ITEMS). */
+  maxTagsPerEntry: 128,
+  /** Characters of a tag's SHA-256 (base64url) stored in metadata; 128 tags × 6 fit in 1024 bytes. */
+  tagHashChars: 6,
+  /** Invalidations remembered per isolate for at-once visibility (oldest dropped first). */
+  maxRememberedTags: 2048,
+  /** Longest key prefix, in UTF-8 bytes, so a hashed key (prefix + 66 bytes) always fits. */
+  maxPrefixBytes: 256,
+} as const;

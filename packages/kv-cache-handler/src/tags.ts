@@ -1,0 +1,121 @@
+/**
+ * Tags: validation against Next.js's limits, the short hashes stored in KV
+ * metadata, Next-style implicit path tags, and the per-isolate memory of
+ * invalidations that makes one isolate see its own `revalidateTag` at once.
+ */
+import { base64UrlPrefix, sha256 } from "./bytes.js";
+import { HandlerLimits } from "./limits.js";
+
+/** Prefix of Next.js's implicit path tags (`NEXT_CACHE_IMPLICIT_TAG_ID`). */
+export const IMPLICIT_TAG_PREFIX = "_N_T_";
+
+export interface DroppedTag {
+  tag: string;
+  reason: string;
+}
+
+/** Keeps valid, unique tags in order; says which were dropped and why. */
+export function validateTags(input: readonly unknown[]): { tags: string[]; dropped: DroppedTag[] } {
+  const tags: string[] = [];
+  const dropped: DroppedTag[] = [];
+  const seen = new Set<string>();
+  for (const tag of input) {
+    if (typeof tag !== "string" || tag.length === 0) {
+      dropped.push({ tag: String(tag), reason: "a tag must be a non-empty string" });
+    } else if (tag.length > HandlerLimits.maxTagLength) {
+      dropped.push({ tag, reason: `${tag.length} characters, over the limit of ${HandlerLimits.maxTagLength}` });
+    } else if (!seen.has(tag)) {
+      if (tags.length === HandlerLimits.maxTagsPerEntry) {
+        dropped.push({ tag, reason: `more than ${HandlerLimits.maxTagsPerEntry} tags on one entry` });
+        continue;
+      }
+      seen.add(tag);
+      tags.push(tag);
+    }
+  }
+  return { tags, dropped };
+}
+
+const hashCache = new Map<string, string>();
+/** A tag's short hash: the first 6 base64url characters (36 bits) of its SHA-256. */
+export async function tagHash(tag: string): Promise<string> {
+  let hash = hashCache.get(tag);
+  if (hash === undefined) {
+    hash = base64UrlPrefix(await sha256(tag), HandlerLimits.tagHashChars);
+    if (hashCache.size >= 4096) hashCache.clear(); // bounded; recomputing is cheap
+    hashCache.set(tag, hash);
+  }
+  return hash;
+}
+
+/** The concatenated short hashes stored in an entry's metadata. */
+export async function tagHashes(tags: readonly string[]): Promise<string> {
+  return (await Promise.all(tags.map(tagHash))).join("");
+}
+
+/** Splits the metadata string back into hashes. */
+export function splitHashes(joined: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < joined.length; i += HandlerLimits.tagHashChars) out.push(joined.slice(i, i + HandlerLimits.tagHashChars));
+  return out;
+}
+
+/**
+ * Next.js's implicit tags for a page: one `layout` tag per ancestor segment of
+ * its route, its `page` tag, and its concrete pathname. `revalidatePath(p)`
+ * revalidates `_N_T_<p>`, `revalidatePath(p, "layout")` `_N_T_<p>/layout`,
+ * which every page below `p` carries.
+ *
+ * @example implicitTags("/blog/a") // _N_T_/layout, _N_T_/blog/layout, _N_T_/blog/a/layout, _N_T_/blog/a/page, _N_T_/blog/a
+ * @example implicitTags("/blog/a", "/blog/[slug]") // … _N_T_/blog/[slug]/layout, _N_T_/blog/[slug]/page, _N_T_/blog/a
+ */
+export function implicitTags(pathname: string, route: string = pathname): string[] {
+  const segments = route.split("/").filter(Boolean);
+  const tags = [`${IMPLICIT_TAG_PREFIX}/layout`];
+  for (let i = 1; i <= segments.length; i++) tags.push(`${IMPLICIT_TAG_PREFIX}/${segments.slice(0, i).join("/")}/layout`);
+  tags.push(`${IMPLICIT_TAG_PREFIX}${segments.length ? `/${segments.join("/")}` : ""}/page`);
+  const concrete = `${IMPLICIT_TAG_PREFIX}/${pathname.split("/").filter(Boolean).join("/")}`;
+  if (!tags.includes(concrete)) tags.push(concrete);
+  return tags;
+}
+
+/** One remembered invalidation: when it happened and, if it expires entries, when. */
+export interface Invalidation {
+  at: number;
+  expireAt: number | undefined;
+}
+
+/**
+ * Invalidations this isolate has made or seen, keyed by tag hash, so its own
+ * `revalidateTag` applies at once, before KV has propagated the swept entries.
+ * Bounded: the oldest are forgotten first (by then KV has caught up).
+ */
+export class TagMemory {
+  private readonly records = new Map<string, Invalidation>();
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  record(hash: string, invalidation: Invalidation): void {
+    this.records.delete(hash);
+    this.records.set(hash, invalidation);
+    while (this.records.size > HandlerLimits.maxRememberedTags) this.records.delete(this.records.keys().next().value!);
+  }
+
+  /** How remembered invalidations affect an entry written at `lastModified`. */
+  state(hashes: Iterable<string>, lastModified: number, now: number): "expired" | "stale" | undefined {
+    let state: "stale" | undefined;
+    for (const hash of hashes) {
+      const hit = this.records.get(hash);
+      if (!hit || hit.at < lastModified) continue;
+      if (hit.expireAt !== undefined && hit.expireAt <= now) return "expired";
+      state = "stale";
+    }
+    return state;
+  }
+
+  clear(): void {
+    this.records.clear();
+  }
+}

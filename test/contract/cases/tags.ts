@@ -1,0 +1,112 @@
+/** revalidateTag with Next 16's semantics, implicit path tags, soft tags. */
+import { expect } from "vitest";
+import { implicitTags } from "../../../packages/kv-cache-handler/src/index.js";
+import type { Case } from "../fixture.js";
+import { appPage, everyKind } from "../values.js";
+
+const cc = { cacheControl: { revalidate: 3600 } };
+
+export function tagCases(test: Case): void {
+  test("revalidateTag without durations makes tagged entries stale, in this isolate and others", async ({ handler, another, clock }) => {
+    await handler.set("/p/1", appPage("<p>1</p>"), { ...cc, tags: ["products", "product:1"] });
+    await handler.set("/p/2", appPage("<p>2</p>"), { ...cc, tags: ["products", "product:2"] });
+    clock.advance(1000);
+    await handler.revalidateTag("product:1");
+    for (const reader of [handler, another()]) {
+      const one = await reader.get("/p/1");
+      expect(one?.cacheState).toBe("stale");
+      expect((one!.value as { html: string }).html).toBe("<p>1</p>"); // still served while it regenerates
+      expect((await reader.get("/p/2"))?.cacheState).toBeUndefined();
+    }
+  });
+
+  test("revalidateTag with a stale profile (expire > 0) is stale now and a miss after expire", async ({ handler, another, clock }) => {
+    await handler.set("/p/3", appPage(), { ...cc, tags: ["products"] });
+    clock.advance(1000);
+    await handler.revalidateTag(["products"], { expire: 60 });
+    expect((await another().get("/p/3"))?.cacheState).toBe("stale");
+    clock.advance(60_000);
+    expect(await another().get("/p/3")).toBeNull();
+    expect(await handler.get("/p/3")).toBeNull();
+  });
+
+  test("revalidateTag with { expire: 0 } expires: the next get is a miss everywhere", async ({ handler, another, clock }) => {
+    await handler.set("/p/4", appPage(), { ...cc, tags: ["product:4"] });
+    await handler.set("/p/5", appPage(), { ...cc, tags: ["product:5"] });
+    clock.advance(1000);
+    await handler.revalidateTag("product:4", { expire: 0 });
+    expect(await handler.get("/p/4")).toBeNull();
+    expect(await another().get("/p/4")).toBeNull();
+    expect((await another().get("/p/5"))?.value?.kind).toBe("APP_PAGE");
+  });
+
+  test("an entry written after the invalidation is fresh", async ({ handler, another, clock }) => {
+    await handler.set("/p/6", appPage("<p>old</p>"), { ...cc, tags: ["t6"] });
+    clock.advance(1000);
+    await handler.revalidateTag("t6");
+    clock.advance(1000);
+    await handler.set("/p/6", appPage("<p>new</p>"), { ...cc, tags: ["t6"] });
+    for (const reader of [handler, another()]) {
+      const got = await reader.get("/p/6");
+      expect(got?.cacheState).toBeUndefined();
+      expect((got!.value as { html: string }).html).toBe("<p>new</p>");
+    }
+  });
+
+  test("revalidateTag of an unknown tag changes nothing", async ({ handler, another, clock }) => {
+    await handler.set("/p/7", appPage(), { ...cc, tags: ["t7"] });
+    clock.advance(1000);
+    await handler.revalidateTag("nobody-uses-this-tag");
+    expect((await another().get("/p/7"))?.cacheState).toBeUndefined();
+  });
+
+  test("implicit path tags: revalidatePath(p, 'layout') covers children, revalidatePath(p) only the page", async ({ handler, another, clock }) => {
+    for (const path of ["/blog/a", "/blog/b", "/about"]) {
+      await handler.set(path, appPage(`<p>${path}</p>`), { ...cc, tags: implicitTags(path, path.startsWith("/blog/") ? "/blog/[slug]" : path) });
+    }
+    clock.advance(1000);
+    await handler.revalidateTag("_N_T_/blog/a"); // revalidatePath("/blog/a")
+    expect((await another().get("/blog/a"))?.cacheState).toBe("stale");
+    expect((await another().get("/blog/b"))?.cacheState).toBeUndefined();
+
+    clock.advance(1000);
+    await handler.revalidateTag("_N_T_/blog/layout"); // revalidatePath("/blog", "layout")
+    expect((await another().get("/blog/b"))?.cacheState).toBe("stale");
+    expect((await another().get("/about"))?.cacheState).toBeUndefined();
+
+    clock.advance(1000);
+    await handler.revalidateTag("_N_T_/layout"); // revalidatePath("/", "layout"): everything
+    expect((await another().get("/about"))?.cacheState).toBe("stale");
+  });
+
+  test("tags in Next's x-next-cache-tags header are honoured", async ({ handler, another, clock }) => {
+    const page = appPage();
+    (page as { headers: Record<string, string> }).headers = { "x-next-cache-tags": "_N_T_/shop/layout,shop-tag" };
+    await handler.set("/shop/x", page, cc);
+    clock.advance(1000);
+    await handler.revalidateTag("shop-tag");
+    expect((await another().get("/shop/x"))?.cacheState).toBe("stale");
+  });
+
+  test("soft tags passed to get make a data entry stale after revalidatePath in this isolate", async ({ handler, clock }) => {
+    await handler.get("/data/1", { kind: "FETCH", softTags: ["_N_T_/products/1"] });
+    await handler.set("/data/1", everyKind().FETCH!, {});
+    handler.resetRequestCache?.();
+    clock.advance(1000);
+    await handler.revalidateTag("_N_T_/products/1");
+    expect((await handler.get("/data/1", { kind: "FETCH", softTags: ["_N_T_/products/1"] }))?.cacheState).toBe("stale");
+  });
+
+  test("a data entry remembers the soft tags of its request, so other isolates see revalidatePath", async ({ handler, another, clock }) => {
+    await handler.get("/data/2", { kind: "FETCH", softTags: ["_N_T_/products/2"] });
+    await handler.set("/data/2", everyKind().FETCH!, {});
+    clock.advance(1000);
+    await another().revalidateTag("_N_T_/products/2");
+    expect((await another().get("/data/2"))?.cacheState).toBe("stale");
+  });
+
+  test("get returns the entry's tags", async ({ handler }) => {
+    await handler.set("/tagged", appPage(), { ...cc, tags: ["a", "b", "a"] });
+    expect((await handler.get("/tagged"))?.tags).toEqual(["a", "b"]);
+  });
+}

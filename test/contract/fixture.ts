@@ -1,0 +1,46 @@
+/**
+ * What the contract suite needs from an implementation. `create()` returns a
+ * fresh fixture on its own key prefix, so tests never race on keys.
+ */
+import type { CacheHandler, CacheHandlerValue, SweepResult } from "../../packages/kv-cache-handler/src/index.js";
+import type { CountingKV } from "../helpers/counting-kv.js";
+
+export interface TestClock {
+  now(): number;
+  advance(ms: number): void;
+  /** Waits "virtually": advances the clock instead of sleeping. */
+  sleep(ms: number): Promise<void>;
+}
+
+export interface HandlerUnderTest extends CacheHandler {
+  invalidate?(tags: string | string[], durations?: { expire?: number }): Promise<SweepResult>;
+}
+
+export interface HandlerFixture {
+  /** The handler, on a counting wrapper around Miniflare's real KV. */
+  handler: HandlerUnderTest;
+  /** Another handler on the same namespace and prefix: a different isolate. */
+  another(): HandlerUnderTest;
+  counting: CountingKV<KVNamespace>;
+  /** The unwrapped binding, for writing damaged bytes underneath the handler. */
+  rawKV: KVNamespace;
+  clock: TestClock;
+  /** Where `key` is stored in KV. */
+  locate(key: string): Promise<string>;
+  /** Errors the handler reported (`onError`) and warnings it logged. */
+  errors: { code: string; message: string }[];
+  warnings: string[];
+  /** Extra options for the handler (e.g. a short read timeout). */
+  with(options: Record<string, unknown>): HandlerUnderTest;
+}
+
+export interface ContractOptions {
+  name: string;
+  create(): Promise<HandlerFixture> | HandlerFixture;
+  /** Case names this implementation cannot pass, each with the reason (logged). */
+  skip?: Record<string, string>;
+}
+
+export type Case = (name: string, fn: (f: HandlerFixture) => Promise<void>) => void;
+
+export type { CacheHandlerValue };
