@@ -13,7 +13,7 @@ export default defineConfig({
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
         test: {
           name: "workerd",
-          include: ["packages/kv-cache-handler/test/**/*.test.ts", "test/contract/**/*.test.ts"],
+          include: ["packages/*/test/**/*.test.ts", "test/contract/**/*.test.ts"],
         },
       },
       {

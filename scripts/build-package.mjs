@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// Builds the package in the current directory: one self-contained ESM file
-// (dist/index.js, so a Worker can import it with nothing else) plus .d.ts files.
+// Builds the package in the current directory: one ESM file (dist/index.js;
+// self-contained apart from the package's declared dependencies) plus .d.ts files.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
+// A package's own dependencies stay imports; everything else is bundled in.
+const pkg = JSON.parse(readFileSync("package.json", "utf8"));
+const external = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
 rmSync("dist", { recursive: true, force: true });
 await build({
   entryPoints: ["src/index.ts"],
@@ -17,6 +20,7 @@ await build({
   target: "es2022",
   sourcemap: true,
   legalComments: "none",
+  external,
 });
 execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], { stdio: "inherit" });
 console.log(`built ${process.cwd().split("/").slice(-2).join("/")}/dist`);

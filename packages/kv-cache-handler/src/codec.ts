@@ -33,15 +33,15 @@ export interface StoredEntry {
 }
 
 export interface EncodedEntry {
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
   /** Size of the payload before compression, for stats and the benchmark. */
   rawBytes: number;
 }
 
-type PartType = "t" | "b" | "j"; // text, bytes, JSON
+export type PartType = "t" | "b" | "j"; // text, bytes, JSON
 type PartRow = [name: string, gzip: 0 | 1, stored: number, raw: number, type: PartType, crc?: number];
 
-interface Header {
+export interface Header {
   k: string;
   kind: IncrementalCacheKind | null;
   tags: string[];
@@ -136,7 +136,7 @@ export async function encodeEntry(entry: StoredEntry): Promise<EncodedEntry> {
 }
 
 /** Reads only the header (key, kind, tags, lifespan) and where the parts start, without touching the parts. */
-export function decodeHeader(bytes: Uint8Array): { header: Header; offset: number } {
+export function decodeHeader(bytes: Uint8Array<ArrayBuffer>): { header: Header; offset: number } {
   if (bytes.byteLength < PREAMBLE || MAGIC.some((b, i) => bytes[i] !== b)) throw new CorruptEntry("not an edge-isr entry (bad magic)");
   if (bytes[4] !== FORMAT_VERSION) throw new CorruptEntry(`unknown format version ${bytes[4]}`);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(5, true);
@@ -165,21 +165,43 @@ export function decodeHeader(bytes: Uint8Array): { header: Header; offset: numbe
   return { header, offset: PREAMBLE + headerLength };
 }
 
-async function readPart(bytes: Uint8Array, row: PartRow): Promise<Uint8Array> {
-  const [name, gz, , raw, , crc] = row;
-  let out: Uint8Array;
-  if (gz) {
-    try {
-      out = await gunzip(bytes);
-    } catch (cause) {
-      throw new CorruptEntry(`part ${name} does not decompress (${String(cause)})`);
-    }
-  } else {
-    out = bytes;
-    if (crc32(out) !== crc) throw new CorruptEntry(`part ${name} fails its CRC-32`);
+/** A part as stored: still compressed when `gzip`. */
+export interface StoredPart {
+  name: string;
+  gzip: boolean;
+  bytes: Uint8Array<ArrayBuffer>;
+  rawBytes: number;
+  type: PartType;
+  crc: number | undefined;
+}
+
+/** Checks an uncompressed part against its CRC-32 (gzip parts are checked when inflated). */
+export function verifyRawPart(part: StoredPart): void {
+  if (!part.gzip && crc32(part.bytes) !== part.crc) throw new CorruptEntry(`part ${part.name} fails its CRC-32`);
+}
+
+/** Splits a stored value into its header and its parts, as stored (nothing inflated). */
+export function readParts(bytes: Uint8Array<ArrayBuffer>): { header: Header; parts: StoredPart[] } {
+  const { header, offset: start } = decodeHeader(bytes);
+  let offset = start;
+  const parts = header.p.map(([name, gz, stored, rawBytes, type, crc]) => {
+    const part: StoredPart = { name, gzip: gz === 1, bytes: bytes.subarray(offset, offset + stored), rawBytes, type, crc };
+    offset += stored;
+    return part;
+  });
+  return { header, parts };
+}
+
+async function readPart(part: StoredPart): Promise<Uint8Array> {
+  if (!part.gzip) {
+    verifyRawPart(part);
+    return part.bytes;
   }
-  if (out.byteLength !== raw) throw new CorruptEntry(`part ${name} is ${out.byteLength} bytes, expected ${raw}`);
-  return out;
+  try {
+    return await gunzip(part.bytes, part.rawBytes);
+  } catch (cause) {
+    throw new CorruptEntry(`part ${part.name} does not decompress (${String((cause as Error)?.message ?? cause)})`);
+  }
 }
 
 function fromPart(bytes: Uint8Array, type: PartType): unknown {
@@ -189,34 +211,27 @@ function fromPart(bytes: Uint8Array, type: PartType): unknown {
 }
 
 /** Decodes a whole entry; throws `CorruptEntry` on anything that does not check out. */
-export async function decodeEntry(bytes: Uint8Array): Promise<StoredEntry> {
-  const { header, offset: start } = decodeHeader(bytes);
-  let offset = start;
-  const slices = header.p.map((row) => {
-    const slice = bytes.subarray(offset, offset + row[2]);
-    offset += row[2];
-    return slice;
-  });
-  const decoded = await Promise.all(header.p.map((row, i) => readPart(slices[i]!, row)));
+export async function decodeEntry(bytes: Uint8Array<ArrayBuffer>): Promise<StoredEntry> {
+  const { header, parts } = readParts(bytes);
+  const decoded = await Promise.all(parts.map(readPart));
   let value: IncrementalCacheValue | null = null;
   if (header.kind) {
     const out: Record<string, unknown> = { kind: header.kind, ...header.f };
     for (const [name] of PART_FIELDS[header.kind]) out[name] = undefined;
-    header.p.forEach((row, i) => {
-      const [name, , , , type] = row;
-      let part: unknown;
+    parts.forEach((part, i) => {
+      let data: unknown;
       try {
-        part = fromPart(decoded[i]!, type);
+        data = fromPart(decoded[i]!, part.type);
       } catch (cause) {
-        throw new CorruptEntry(`part ${name} does not decode (${String(cause)})`);
+        throw new CorruptEntry(`part ${part.name} does not decode (${String(cause)})`);
       }
-      if (name.startsWith(SEGMENT_PREFIX)) {
+      if (part.name.startsWith(SEGMENT_PREFIX)) {
         const map = (out.segmentData ??= new Map<string, ArrayBuffer>()) as Map<string, unknown>;
-        map.set(name.slice(SEGMENT_PREFIX.length), part);
-      } else if (name === FETCH_BODY) {
-        out.data = { ...(out.data as object), body: part };
+        map.set(part.name.slice(SEGMENT_PREFIX.length), data);
+      } else if (part.name === FETCH_BODY) {
+        out.data = { ...(out.data as object), body: data };
       } else {
-        out[name] = part;
+        out[part.name] = data;
       }
     });
     value = out as unknown as IncrementalCacheValue;

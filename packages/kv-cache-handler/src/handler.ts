@@ -3,7 +3,9 @@
  * Workers KV namespace. A hit is one `getWithMetadata` and no write; tag
  * invalidation is paid when it happens (see sweep.ts), not on every hit.
  */
-import { type StoredEntry, CorruptEntry, decodeEntry, encodeEntry, isKind } from "./codec.js";
+import { type StoredEntry, CorruptEntry, decodeEntry, encodeEntry, isKind, readParts, verifyRawPart } from "./codec.js";
+import { base64UrlPrefix } from "./bytes.js";
+import { DecodedMemo } from "./memo.js";
 import { EdgeIsrCacheError, quoteKey } from "./errors.js";
 import { kvKeyFor } from "./keys.js";
 import { HandlerLimits, KVLimits } from "./limits.js";
@@ -54,9 +56,36 @@ export interface KVCacheHandlerOptions {
   onError?: (error: EdgeIsrCacheError) => void;
   /** Where warnings and errors are logged. Default `console`. */
   logger?: Pick<Console, "warn" | "error">;
+  /**
+   * Bytes of decoded entries kept per isolate and reused when a read returns
+   * the same bytes (checked by content hash on every read). Default 8 MiB; 0 disables.
+   */
+  memoBytes?: number;
 }
 
 const DEFAULT_TTL = 30 * 24 * 3600;
+const DEFAULT_MEMO_BYTES = 8 * 1024 * 1024;
+
+/** What `lookup` found: the stored bytes, their metadata and where the entry is in its life. */
+interface Lookup {
+  key: string;
+  kvKey: string;
+  bytes: Uint8Array<ArrayBuffer>;
+  md: EntryMetadata;
+  state: "fresh" | "stale";
+  now: number;
+}
+
+/** `getEncoded`'s answer: `get`'s fields without the decoded value, plus the parts as stored. */
+export interface EncodedValue extends CacheHandlerValue {
+  kind: IncrementalCacheValue["kind"] | null;
+  /** The value's plain fields (`headers`, `status`, …). */
+  fields: Record<string, unknown>;
+  /** A part (`html`, `rscData`, `body`, …) as stored; `gzip` when it is compressed. */
+  part(name: string): { bytes: Uint8Array<ArrayBuffer>; gzip: boolean; rawBytes: number } | undefined;
+  /** The fully decoded value, as `get` returns it. */
+  decode(): Promise<IncrementalCacheValue | null>;
+}
 const NEXT_CACHE_TAGS_HEADER = "x-next-cache-tags";
 
 /**
@@ -71,6 +100,7 @@ export class KVCacheHandler implements CacheHandler {
   private readonly kv: KVNamespaceLike;
   private readonly writer: KeyWriter;
   private readonly memory = new TagMemory();
+  private readonly memo: DecodedMemo;
   /** softTags seen by `get` in this request, added to the tags of the same key's `set`. */
   private readonly requestSoftTags = new Map<string, string[]>();
   private readonly now: () => number;
@@ -93,6 +123,7 @@ export class KVCacheHandler implements CacheHandler {
       throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `cacheTtl ${options.cacheTtl} is below KV's minimum of 30 seconds`);
     }
     this.now = options.now ?? Date.now;
+    this.memo = new DecodedMemo(options.memoBytes ?? DEFAULT_MEMO_BYTES);
     this.logger = options.logger ?? console;
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     this.writer = new KeyWriter(kv, { now: this.now, sleep, report: (e) => this.report(e), retries: options.writeRetries ?? 3 });
@@ -104,56 +135,111 @@ export class KVCacheHandler implements CacheHandler {
    */
   async get(key: string, ctx?: GetContext): Promise<CacheHandlerValue | null> {
     try {
-      if (typeof key !== "string") throw new EdgeIsrCacheError("ERR_KEY_INVALID", `cache key must be a string, got ${typeof key}`);
-      const softTags = [...(ctx?.softTags ?? []), ...(ctx?.tags ?? [])].filter((t): t is string => typeof t === "string");
-      if (softTags.length) this.rememberSoftTags(key, softTags);
-
-      const kvKey = await kvKeyFor(this.prefix, key);
-      const pending = this.writer.pending(kvKey);
-      let bytes: Uint8Array;
-      let md: EntryMetadata | undefined;
-      if (pending) {
-        if (pending.type === "delete") return null;
-        bytes = pending.value;
-        md = pending.options.metadata as EntryMetadata;
-      } else {
-        const read = await this.read(kvKey);
-        if (!read?.value) return null;
-        bytes = new Uint8Array(read.value);
-        md = parseMetadata(read.metadata);
-        if (!md) throw new CorruptEntry("its KV metadata is missing or not edge-isr's");
-      }
-
-      const now = this.now();
-      let state = lifespan(md, now, ctx?.revalidate);
-      if (state === "expired") return null;
-      if (this.memory.size) {
-        const hashes = splitHashes(md.t);
-        if (softTags.length) hashes.push(...(await Promise.all(softTags.map(tagHash))));
-        const remembered = this.memory.state(hashes, md.m, now);
-        if (remembered === "expired") return null;
-        if (remembered) state = "stale";
-      }
-
-      const entry = await decodeEntry(bytes);
-      if (entry.key !== key) throw new CorruptEntry(`it belongs to key ${quoteKey(entry.key)}`);
-      if (entry.lastModified !== md.m) throw new CorruptEntry("its metadata and value disagree");
-      const result: CacheHandlerValue = {
-        lastModified: entry.lastModified,
-        value: entry.value,
-        age: Math.max(0, Math.floor((now - entry.lastModified) / 1000)),
-        tags: entry.tags,
-      };
-      if (entry.cacheControl) result.cacheControl = entry.cacheControl;
-      if (state === "stale") result.cacheState = "stale";
-      return result;
+      const hit = await this.lookup(key, ctx);
+      if (!hit) return null;
+      const entry = await this.decode(hit);
+      return this.result(hit, entry.value, entry.cacheControl, entry.tags);
     } catch (error) {
-      if (error instanceof CorruptEntry) {
-        this.report(new EdgeIsrCacheError("ERR_ENTRY_CORRUPT", `entry ${quoteKey(key)} reads as a miss: ${error.message}`, { key }));
-      } else {
-        this.report(error instanceof EdgeIsrCacheError ? error : new EdgeIsrCacheError("ERR_KV_READ", `reading ${quoteKey(key)} failed, served as a miss: ${String(error)}`, { key, cause: error }));
-      }
+      this.readFailed(key, error);
       return null;
+    }
+  }
+
+  /**
+   * Like `get`, but leaves the parts as stored (gzip stays gzip), so a caller
+   * can send a stored HTML body with `Content-Encoding: gzip` without inflating
+   * it. `@edge-isr/runtime` uses this for its HIT path. Raw parts are checked
+   * against their CRC-32 when read; gzip parts are checked by whoever inflates them.
+   */
+  async getEncoded(key: string, ctx?: GetContext): Promise<EncodedValue | null> {
+    try {
+      const hit = await this.lookup(key, ctx);
+      if (!hit) return null;
+      const { header, parts } = readParts(hit.bytes);
+      if (header.k !== key) throw new CorruptEntry(`it belongs to key ${quoteKey(header.k)}`);
+      if (header.m !== hit.md.m) throw new CorruptEntry("its metadata and value disagree");
+      const base = this.result(hit, null, header.cc, header.tags);
+      return {
+        ...base,
+        kind: header.kind,
+        fields: header.f,
+        part: (name) => {
+          const part = parts.find((p) => p.name === name);
+          if (!part) return undefined;
+          verifyRawPart(part);
+          return { bytes: part.bytes, gzip: part.gzip, rawBytes: part.rawBytes };
+        },
+        decode: async () => (await this.decode(hit)).value,
+      };
+    } catch (error) {
+      this.readFailed(key, error);
+      return null;
+    }
+  }
+
+  /** The single KV read (or this isolate's queued write) and the lifespan decision. */
+  private async lookup(key: string, ctx?: GetContext): Promise<Lookup | null> {
+    if (typeof key !== "string") throw new EdgeIsrCacheError("ERR_KEY_INVALID", `cache key must be a string, got ${typeof key}`);
+    const softTags = [...(ctx?.softTags ?? []), ...(ctx?.tags ?? [])].filter((t): t is string => typeof t === "string");
+    if (softTags.length) this.rememberSoftTags(key, softTags);
+
+    const kvKey = await kvKeyFor(this.prefix, key);
+    const pending = this.writer.pending(kvKey);
+    let bytes: Uint8Array<ArrayBuffer>;
+    let md: EntryMetadata | undefined;
+    if (pending) {
+      if (pending.type === "delete") return null;
+      bytes = pending.value;
+      md = pending.options.metadata as EntryMetadata;
+    } else {
+      const read = await this.read(kvKey);
+      if (!read?.value) return null;
+      bytes = new Uint8Array(read.value);
+      md = parseMetadata(read.metadata);
+      if (!md) throw new CorruptEntry("its KV metadata is missing or not edge-isr's");
+    }
+
+    const now = this.now();
+    let state = lifespan(md, now, ctx?.revalidate);
+    if (state === "expired") return null;
+    if (this.memory.size) {
+      const hashes = splitHashes(md.t);
+      if (softTags.length) hashes.push(...(await Promise.all(softTags.map(tagHash))));
+      const remembered = this.memory.state(hashes, md.m, now);
+      if (remembered === "expired") return null;
+      if (remembered) state = "stale";
+    }
+    return { key, kvKey, bytes, md, state, now };
+  }
+
+  /** Decodes a looked-up entry, reusing this isolate's decoded copy when the bytes are the same. */
+  private async decode(hit: Lookup): Promise<StoredEntry> {
+    const memoized = this.memo.get(hit.kvKey, hit.md.h);
+    if (memoized) return memoized;
+    const entry = await decodeEntry(hit.bytes);
+    if (entry.key !== hit.key) throw new CorruptEntry(`it belongs to key ${quoteKey(entry.key)}`);
+    if (entry.lastModified !== hit.md.m) throw new CorruptEntry("its metadata and value disagree");
+    this.memo.set(hit.kvKey, hit.md.h, entry, hit.md.w ?? hit.bytes.byteLength);
+    return entry;
+  }
+
+  private result(hit: Lookup, value: IncrementalCacheValue | null, cacheControl: CacheControl | undefined, tags: string[]): CacheHandlerValue {
+    const result: CacheHandlerValue = {
+      lastModified: hit.md.m,
+      value,
+      age: Math.max(0, Math.floor((hit.now - hit.md.m) / 1000)),
+      tags,
+    };
+    if (cacheControl) result.cacheControl = cacheControl;
+    if (hit.state === "stale") result.cacheState = "stale";
+    return result;
+  }
+
+  private readFailed(key: string, error: unknown): void {
+    if (error instanceof CorruptEntry) {
+      this.report(new EdgeIsrCacheError("ERR_ENTRY_CORRUPT", `entry ${quoteKey(key)} reads as a miss: ${error.message}`, { key }));
+    } else {
+      this.report(error instanceof EdgeIsrCacheError ? error : new EdgeIsrCacheError("ERR_KV_READ", `reading ${quoteKey(key)} failed, served as a miss: ${String(error)}`, { key, cause: error }));
     }
   }
 
@@ -184,6 +270,7 @@ export class KVCacheHandler implements CacheHandler {
     const lastModified = this.now();
     const entry: StoredEntry = { key, value: data, tags, lastModified, cacheControl };
     const [kvKey, encoded, hashes] = await Promise.all([kvKeyFor(this.prefix, key), encodeEntry(entry), tagHashes(tags)]);
+    const contentHash = base64UrlPrefix(new Uint8Array(await crypto.subtle.digest("SHA-256", encoded.bytes as BufferSource)), 8);
     if (encoded.bytes.byteLength > KVLimits.maxValueBytes) {
       throw new EdgeIsrCacheError(
         "ERR_VALUE_TOO_LARGE",
@@ -196,6 +283,7 @@ export class KVCacheHandler implements CacheHandler {
       ...(typeof cacheControl?.revalidate === "number" ? { r: cacheControl.revalidate } : {}),
       ...(cacheControl?.expire !== undefined ? { e: cacheControl.expire } : {}),
       t: hashes,
+      h: contentHash,
       z: encoded.bytes.byteLength,
       w: encoded.rawBytes,
     });

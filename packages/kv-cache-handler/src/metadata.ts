@@ -22,6 +22,8 @@ export interface EntryMetadata {
   t: string;
   /** 1 when not every tag hash fit: the value's header holds the full list. */
   o?: 1;
+  /** Content hash of the stored value (8 base64url characters of its SHA-256): same hash, same bytes. */
+  h?: string;
   /** Stored bytes and payload bytes before compression (for inspection). */
   z: number;
   w: number;

@@ -93,7 +93,7 @@ export async function sweep(kv: KVNamespaceLike, writer: KeyWriter, req: SweepRe
     (await writer.write(name, { type: "put", value: new Uint8Array(read.value), options })) ? result.marked++ : result.failed++;
   };
 
-  const headerHasTag = (bytes: Uint8Array) => {
+  const headerHasTag = (bytes: Uint8Array<ArrayBuffer>) => {
     try {
       return decodeHeader(bytes).header.tags.some((t) => req.tags.has(t));
     } catch {

@@ -13,7 +13,7 @@ import { KVLimits } from "./limits.js";
 import type { KVNamespaceLike } from "./types.js";
 
 export type WriteOp =
-  | { type: "put"; value: Uint8Array; options: { expiration?: number; expirationTtl?: number; metadata: unknown } }
+  | { type: "put"; value: Uint8Array<ArrayBuffer>; options: { expiration?: number; expirationTtl?: number; metadata: unknown } }
   | { type: "delete" };
 
 interface Queue {

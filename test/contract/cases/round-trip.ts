@@ -83,6 +83,24 @@ export function roundTripCases(test: Case): void {
     expect(await handler.get("/dynamic")).toBeNull();
   });
 
+  test("a value returned by get can be changed without changing the next get", async ({ handler }) => {
+    await handler.set("/mutable", appPage("<p>x</p>"), { cacheControl: { revalidate: 60 } });
+    const first = await handler.get("/mutable");
+    new Uint8Array((first!.value as { rscData: ArrayBuffer }).rscData).fill(0);
+    (first!.value as { headers: Record<string, string> }).headers["content-type"] = "changed";
+    const second = await handler.get("/mutable");
+    expect(bytesOf((second!.value as { rscData: ArrayBuffer }).rscData)).toEqual(Array.from(allBytes()));
+    expect((second!.value as { headers: Record<string, string> }).headers["content-type"]).toBe("text/html; charset=utf-8");
+  });
+
+  test("an isolate that read an entry sees another isolate's overwrite on its next get", async ({ handler, another, clock }) => {
+    await handler.set("/overwritten", appPage("<p>one</p>"), { cacheControl: { revalidate: 60 } });
+    expect(((await handler.get("/overwritten"))!.value as { html: string }).html).toBe("<p>one</p>");
+    clock.advance(2000);
+    await another().set("/overwritten", appPage("<p>two</p>"), { cacheControl: { revalidate: 60 } });
+    expect(((await handler.get("/overwritten"))!.value as { html: string }).html).toBe("<p>two</p>");
+  });
+
   test("a later set replaces the entry", async ({ handler, another }) => {
     await handler.set("/replace", appPage("<p>one</p>"), { cacheControl: { revalidate: 60 } });
     await handler.set("/replace", appPage("<p>two</p>"), { cacheControl: { revalidate: 60 } });

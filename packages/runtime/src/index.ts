@@ -1,0 +1,17 @@
+/**
+ * @edge-isr/runtime — Next.js-style ISR for any Worker: HIT / STALE / MISS with
+ * stale-while-revalidate in `ctx.waitUntil`, on-demand revalidation by tag and
+ * path, and a data cache, over any cache handler (e.g. `KVCacheHandler`).
+ */
+export { setCacheHandler, getCacheHandler, hasCacheHandler } from "./registry.js";
+export { createISR, REVALIDATE_HEADER, type ISROptions, type ISRRoute, type Render, type RenderContext, type WaitUntil } from "./isr.js";
+export { revalidateTag, updateTag, revalidatePath, pathTag, type RevalidateProfile } from "./revalidate.js";
+export { cached, type CachedOptions } from "./data-cache.js";
+export { backgroundWork, defer } from "./background.js";
+export { CACHEABLE_STATUS, requestBypassReason, responseBypassReason } from "./cacheability.js";
+export { normalizePath, allowedQuery, pageKey, MAX_PATH_LENGTH } from "./cache-key.js";
+export { cdnCacheControl, type CacheState } from "./serve.js";
+export { handleRevalidate, secretsEqual, MAX_ENDPOINT_BODY } from "./endpoint.js";
+export { Lease, type LeaseKV } from "./lease.js";
+export { EdgeIsrRuntimeError, type EdgeIsrRuntimeErrorCode } from "./errors.js";
+export type { CachedPage, PageMeta } from "./page.js";

@@ -1,0 +1,373 @@
+/**
+ * `createISR`: incremental static regeneration for a Worker's `fetch`.
+ *
+ *   HIT    fresh entry → served from the stored bytes (gzip as stored when accepted)
+ *   STALE  served at once; one regeneration per isolate runs in `ctx.waitUntil`
+ *   MISS   rendered once however many requests wait; streamed to the first client
+ *          while a copy is stored in `ctx.waitUntil`
+ *   BYPASS not cacheable (method, Authorization, cookies, Set-Cookie, private/no-store, status)
+ *
+ * A page with a stored copy is never answered with a 5xx because rendering or
+ * the cache failed: a failed regeneration keeps the stale copy and retries after
+ * a short backoff (3 s doubling to 30 s, as Next.js does).
+ */
+import { type CacheHandler, implicitTags } from "@edge-isr/kv-cache-handler";
+import { backgroundWork } from "./background.js";
+import { CACHEABLE_STATUS, requestBypassReason, responseBypassReason } from "./cacheability.js";
+import { allowedQuery, normalizePath, pageKey } from "./cache-key.js";
+import { handleRevalidate, secretsEqual } from "./endpoint.js";
+import { EdgeIsrRuntimeError } from "./errors.js";
+import { Lease, type LeaseKV } from "./lease.js";
+import { type CachedPage, readPage } from "./page.js";
+import { getCacheHandler } from "./registry.js";
+import { type CacheState, cdnCacheControl, servePage, stateHeaders } from "./serve.js";
+import { SingleFlight } from "./single-flight.js";
+import { etagOf, pageValue, storableHeaders } from "./store.js";
+import { Timing } from "./timing.js";
+import { type CompiledPattern, compilePattern } from "./route.js";
+
+/** The part of an ExecutionContext the runtime needs. */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export interface RenderContext<Env> {
+  params: Record<string, string>;
+  env: Env;
+  ctx: WaitUntil;
+  /** The matched route; absent when no route matched (the response is not cached). */
+  route: ISRRoute<Env> | undefined;
+  /** Why this render runs. */
+  reason: "miss" | "regenerate" | "revalidate" | "bypass";
+}
+
+export type Render<Env> = (request: Request, context: RenderContext<Env>) => Response | Promise<Response>;
+
+export interface ISRRoute<Env = unknown> {
+  /** `/`, `/products/:id`, `/docs/*`. */
+  path: string;
+  /** Seconds an entry stays fresh; `false`: until revalidated on demand. */
+  revalidate: number | false;
+  /** Seconds after which a stale entry is no longer served (default: kept until KV's TTL). */
+  expire?: number;
+  /** Tags for on-demand revalidation, fixed or from the params. Implicit path tags are added. */
+  tags?: readonly string[] | ((params: Record<string, string>) => readonly string[]);
+  /** Query parameters that select a different page; every other parameter is ignored. */
+  query?: readonly string[];
+  /** Cookie names that do not change the page (`true`: none do). Requests with other cookies bypass. */
+  ignoreCookies?: readonly string[] | true;
+  /** This route's renderer, instead of the shared one. */
+  render?: Render<Env>;
+}
+
+export interface ISROptions<Env> {
+  routes: readonly ISRRoute<Env>[];
+  /** Renders a page; receives a clean GET request (no cookies, no Authorization, normalized URL). */
+  render: Render<Env>;
+  /** Entries of one build live under its id. Default `"dev"`. */
+  buildId?: string | ((env: Env) => string);
+  /** Default: the handler set with `setCacheHandler`. */
+  handler?: CacheHandler | ((env: Env) => CacheHandler);
+  /** Answers requests no route matches (default: `render`, uncached). */
+  fallback?: (request: Request, env: Env, ctx: WaitUntil) => Response | Promise<Response>;
+  /** The response when a page has no stored copy and rendering failed. Default: a plain 500. */
+  renderError?: (error: unknown, request: Request) => Response | Promise<Response>;
+  /** Opt-in `POST <path>` revalidation endpoint, enabled when `secret(env)` returns a value. */
+  revalidateEndpoint?: { path?: string; secret: (env: Env) => string | undefined };
+  /** Opt-in KV lease bounding duplicate regenerations across isolates. */
+  lease?: { kv: (env: Env) => LeaseKV; seconds?: number };
+  /** Statuses that are stored. Default {@link CACHEABLE_STATUS}. */
+  cacheableStatus?: readonly number[];
+  /** A render slower than this fails (default 10,000 ms). */
+  renderTimeoutMs?: number;
+  /** A cache read slower than this is a miss (default 2,000 ms). */
+  cacheTimeoutMs?: number;
+  /** Retry backoff after a failed regeneration, seconds (default 3 doubling to 30). */
+  retryBackoff?: { min: number; max: number };
+  now?: () => number;
+  onError?: (error: EdgeIsrRuntimeError) => void;
+  logger?: Pick<Console, "warn" | "error">;
+}
+
+interface Matched<Env> {
+  route: ISRRoute<Env>;
+  pattern: CompiledPattern;
+  params: Record<string, string>;
+  path: string;
+}
+
+type LeaderOutcome =
+  | { kind: "cacheable" | "uncacheable"; response: Response }
+  | { kind: "failed"; error: unknown };
+
+type MissResult =
+  | { kind: "stored"; page: CachedPage }
+  | { kind: "uncacheable" }
+  | { kind: "failed"; error: unknown };
+
+/** Header the CLI and warm-up jobs send, with the revalidation secret, to force a render (REVALIDATED). */
+export const REVALIDATE_HEADER = "x-edge-isr-revalidate";
+
+async function withTimeout<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(error()), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Builds the ISR `fetch` for a Worker. See the package README for a quick start. */
+export function createISR<Env = unknown>(options: ISROptions<Env>) {
+  const routes = options.routes.map((route) => ({ route, pattern: compilePattern(route.path) }));
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? console;
+  const cacheableStatus = options.cacheableStatus ?? CACHEABLE_STATUS;
+  const renderTimeoutMs = options.renderTimeoutMs ?? 10_000;
+  const cacheTimeoutMs = options.cacheTimeoutMs ?? 2_000;
+  const backoff = options.retryBackoff ?? { min: 3, max: 30 };
+  const endpointPath = options.revalidateEndpoint?.path ?? "/_isr/revalidate";
+  const misses = new SingleFlight<MissResult>();
+  const regenerations = new SingleFlight<void>();
+  /** Renders started, by reason (read by tests and benchmarks). */
+  const stats = { renders: 0, regenerations: 0, failures: 0 };
+
+  const report = (error: EdgeIsrRuntimeError) => {
+    logger.error(error.message);
+    try {
+      options.onError?.(error);
+    } catch {
+      // onError must not turn a cache problem into a page error
+    }
+  };
+  const handlerFor = (env: Env) => (typeof options.handler === "function" ? options.handler(env) : options.handler ?? getCacheHandler());
+  const buildIdFor = (env: Env) => (typeof options.buildId === "function" ? options.buildId(env) : options.buildId ?? "dev");
+
+  function match(path: string): Matched<Env> | undefined {
+    for (const { route, pattern } of routes) {
+      const params = pattern.match(path);
+      if (params) return { route, pattern, params, path };
+    }
+    return undefined;
+  }
+
+  async function render(m: Matched<Env> | undefined, request: Request, env: Env, ctx: WaitUntil, reason: RenderContext<Env>["reason"], timing?: Timing): Promise<Response> {
+    const renderer = m?.route.render ?? options.render;
+    stats.renders++;
+    const run = async () => {
+      const response = await withTimeout(
+        Promise.resolve().then(() => renderer(request, { params: m?.params ?? {}, env, ctx, route: m?.route, reason })),
+        renderTimeoutMs,
+        () => new EdgeIsrRuntimeError("ERR_RENDER_TIMEOUT", `rendering ${new URL(request.url).pathname} took longer than ${renderTimeoutMs} ms`),
+      );
+      if (!(response instanceof Response)) throw new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `render must return a Response, got ${typeof response}`);
+      return response;
+    };
+    return timing ? timing.measure("render", run) : run();
+  }
+
+  function tagsFor(m: Matched<Env>): string[] {
+    const own = typeof m.route.tags === "function" ? m.route.tags(m.params) : m.route.tags ?? [];
+    return [...own, ...implicitTags(m.path, m.pattern.nextRoute)];
+  }
+
+  function cacheControlFor(route: ISRRoute<Env>) {
+    return route.expire === undefined ? { revalidate: route.revalidate } : { revalidate: route.revalidate, expire: route.expire };
+  }
+
+  /** Stores a rendered body; returns the page as it will be served. */
+  async function store(handler: CacheHandler, key: string, m: Matched<Env>, status: number, headers: Headers, body: Uint8Array, generatedAt: number): Promise<CachedPage> {
+    const stored = storableHeaders(headers);
+    const meta = { etag: await etagOf(body), generatedAt };
+    const value = pageValue(body, status, stored, meta);
+    const tags = tagsFor(m);
+    const cacheControl = cacheControlFor(m.route);
+    await handler.set(key, value, { cacheControl, tags }).catch((cause: unknown) => {
+      report(new EdgeIsrRuntimeError("ERR_CACHE_WRITE", `storing ${key} failed: ${String(cause)}`, { cause }));
+    });
+    return {
+      lastModified: generatedAt,
+      cacheControl,
+      stale: false,
+      tags,
+      status,
+      headers: stored,
+      meta,
+      body: () => ({ body: body.slice(), gzip: false }),
+      value: async () => value,
+    };
+  }
+
+  /** Background regeneration of a stale page: one per isolate, optionally one per lease. */
+  function regenerate(handler: CacheHandler, key: string, stale: CachedPage, m: Matched<Env>, request: Request, env: Env, ctx: WaitUntil): Promise<void> {
+    return regenerations.run(key, async () => {
+      if (options.lease) {
+        const seconds = typeof m.route.revalidate === "number" ? Math.max(1, m.route.revalidate) : 30;
+        try {
+          const lease = new Lease(options.lease.kv(env), options.lease.seconds ?? 30, now);
+          if (!(await lease.acquire(key, seconds))) return;
+        } catch (cause) {
+          report(new EdgeIsrRuntimeError("ERR_LEASE", `lease for ${key} failed; regenerating without it: ${String(cause)}`, { cause }));
+        }
+      }
+      stats.regenerations++;
+      const started = now();
+      try {
+        const response = await render(m, request, env, ctx, "regenerate");
+        const reason = responseBypassReason(response, cacheableStatus);
+        if (reason) throw new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `regenerating ${key} gave a response that cannot be stored (${reason})`);
+        await store(handler, key, m, response.status, response.headers, new Uint8Array(await response.arrayBuffer()), started);
+      } catch (error) {
+        stats.failures++;
+        await keepStale(handler, key, stale, m, error);
+      }
+    });
+  }
+
+  /** After a failed regeneration: keep serving the stale copy, retry after a backoff. */
+  async function keepStale(handler: CacheHandler, key: string, stale: CachedPage, m: Matched<Env>, error: unknown): Promise<void> {
+    const failures = (stale.meta.failures ?? 0) + 1;
+    const retryIn = Math.min(backoff.max, backoff.min * 2 ** (failures - 1));
+    report(
+      error instanceof EdgeIsrRuntimeError && error.code !== "ERR_RENDER_FAILED"
+        ? error
+        : new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `regenerating ${key} failed (${failures} in a row); serving the stale copy, retrying in ${retryIn} s: ${String((error as Error)?.message ?? error)}`, { cause: error }),
+    );
+    const expire = m.route.expire;
+    const lived = (now() - stale.meta.generatedAt) / 1000;
+    if (expire !== undefined && lived >= expire) return; // past expire: let it go rather than extend its life
+    try {
+      const value = { ...(await stale.value()), edgeIsr: { ...stale.meta, failures } } as Parameters<CacheHandler["set"]>[1];
+      const cacheControl = expire === undefined ? { revalidate: retryIn } : { revalidate: retryIn, expire: Math.max(retryIn, Math.ceil(expire - lived)) };
+      await handler.set(key, value, { cacheControl, tags: stale.tags });
+    } catch (cause) {
+      report(new EdgeIsrRuntimeError("ERR_CACHE_WRITE", `re-storing the stale copy of ${key} failed: ${String(cause)}`, { cause }));
+    }
+  }
+
+  /** MISS: the first request renders and streams; concurrent ones wait for the stored copy. */
+  async function miss(handler: CacheHandler, key: string, m: Matched<Env>, client: Request, request: Request, env: Env, ctx: WaitUntil, timing: Timing, state: CacheState): Promise<Response> {
+    const running = misses.current(key);
+    if (running) {
+      const result = await running;
+      if (result.kind === "stored") return servePage(result.page, client, state, now(), timing.header(state));
+      if (result.kind === "failed") return renderError(result.error, client);
+      return bypass(m, client, env, ctx, timing, "the page is not cacheable");
+    }
+    let answer!: (outcome: LeaderOutcome) => void;
+    const leader = new Promise<LeaderOutcome>((resolve) => (answer = resolve));
+    const shared = misses.run(key, async (): Promise<MissResult> => {
+      const generatedAt = now();
+      let response: Response;
+      try {
+        response = await render(m, request, env, ctx, state === "REVALIDATED" ? "revalidate" : "miss", timing);
+      } catch (error) {
+        report(error instanceof EdgeIsrRuntimeError ? error : new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `rendering ${key} failed and no copy is stored: ${String(error)}`, { cause: error }));
+        answer({ kind: "failed", error });
+        return { kind: "failed", error };
+      }
+      if (responseBypassReason(response, cacheableStatus)) {
+        answer({ kind: "uncacheable", response });
+        return { kind: "uncacheable" };
+      }
+      // Stream to the first client while a copy is collected for the store.
+      const [toClient, toStore] = response.body ? response.body.tee() : [null, null];
+      answer({ kind: "cacheable", response: new Response(toClient, response) });
+      const bytes = toStore ? new Uint8Array(await new Response(toStore).arrayBuffer()) : new Uint8Array(0);
+      return { kind: "stored", page: await store(handler, key, m, response.status, response.headers, bytes, generatedAt) };
+    });
+    ctx.waitUntil(shared);
+    const outcome = await leader;
+    if (outcome.kind === "failed") return renderError(outcome.error, client);
+    const headers = new Headers(outcome.response.headers);
+    const shown: CacheState = outcome.kind === "cacheable" ? state : "BYPASS";
+    stateHeaders(headers, shown, timing.header(shown));
+    if (outcome.kind === "cacheable") {
+      headers.set("cache-control", cdnCacheControl(cacheControlFor(m.route)));
+      headers.set("age", "0");
+      headers.set("x-edge-isr-generated-at", new Date(now()).toISOString());
+    }
+    const body = client.method === "HEAD" ? null : outcome.response.body;
+    return new Response(body, { status: outcome.response.status, statusText: outcome.response.statusText, headers });
+  }
+
+  async function renderError(error: unknown, request: Request): Promise<Response> {
+    if (options.renderError) return options.renderError(error, request);
+    return new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain", "cache-control": "no-store" } });
+  }
+
+  async function bypass(m: Matched<Env> | undefined, request: Request, env: Env, ctx: WaitUntil, timing: Timing, why: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = options.fallback && !m ? await options.fallback(request, env, ctx) : await render(m, request, env, ctx, "bypass", timing);
+    } catch (error) {
+      return renderError(error, request);
+    }
+    const headers = new Headers(response.headers);
+    stateHeaders(headers, "BYPASS", timing.header("BYPASS"));
+    headers.set("x-edge-isr-bypass", why);
+    if (m && !headers.has("cache-control")) headers.set("cache-control", "private, no-store");
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+
+  async function handle(request: Request, env: Env, ctx: WaitUntil): Promise<Response> {
+    const timing = new Timing(now);
+    const url = new URL(request.url);
+    const handler = () => handlerFor(env);
+
+    if (options.revalidateEndpoint && url.pathname === endpointPath) {
+      return handleRevalidate(request, options.revalidateEndpoint.secret(env), handler());
+    }
+    const path = normalizePath(url.pathname);
+    const m = path === undefined ? undefined : match(path);
+    if (!m) return bypass(undefined, request, env, ctx, timing, path === undefined ? "the path cannot be cached" : "no ISR route matches");
+    const why = requestBypassReason(request, m.route);
+    if (why) return bypass(m, request, env, ctx, timing, why);
+
+    const query = allowedQuery(url.searchParams, m.route.query);
+    const key = pageKey(buildIdFor(env), m.path, query);
+    // Renders see a clean request: nothing user-specific can end up in a shared entry.
+    const renderRequest = new Request(`${url.origin}${m.path}${query}`, { headers: { accept: request.headers.get("accept") ?? "text/html" } });
+    const cache = handler();
+
+    const forced = request.headers.get(REVALIDATE_HEADER);
+    if (forced !== null) {
+      const secret = options.revalidateEndpoint?.secret(env);
+      if (secret && (await secretsEqual(forced, secret))) return miss(cache, key, m, request, renderRequest, env, ctx, timing, "REVALIDATED");
+    }
+
+    let page: CachedPage | null = null;
+    try {
+      page = await timing.measure("kv", () =>
+        withTimeout(readPage(cache, key, { kind: "APP_PAGE", tags: tagsFor(m) }), cacheTimeoutMs, () => new EdgeIsrRuntimeError("ERR_CACHE_READ", `reading ${key} took longer than ${cacheTimeoutMs} ms`)),
+      );
+    } catch (error) {
+      report(error instanceof EdgeIsrRuntimeError ? error : new EdgeIsrRuntimeError("ERR_CACHE_READ", `reading ${key} failed; rendering instead: ${String(error)}`, { cause: error }));
+    }
+    if (page && !page.stale) return servePage(page, request, "HIT", now(), timing.header("HIT"));
+    if (page) {
+      ctx.waitUntil(regenerate(cache, key, page, m, renderRequest, env, ctx));
+      return servePage(page, request, "STALE", now(), timing.header("STALE"));
+    }
+    return miss(cache, key, m, request, renderRequest, env, ctx, timing, "MISS");
+  }
+
+  return {
+    /** The Worker's `fetch`. */
+    async fetch(request: Request, env: Env, ctx: WaitUntil): Promise<Response> {
+      try {
+        return await handle(request, env, ctx);
+      } finally {
+        ctx.waitUntil(backgroundWork());
+      }
+    },
+    /** The key a URL's page is stored under (for tools such as the CLI); `undefined` when no route matches. */
+    keyFor(url: string | URL, env: Env): string | undefined {
+      const u = new URL(url);
+      const path = normalizePath(u.pathname);
+      const m = path === undefined ? undefined : match(path);
+      return m ? pageKey(buildIdFor(env), m.path, allowedQuery(u.searchParams, m.route.query)) : undefined;
+    },
+    stats,
+  };
+}
