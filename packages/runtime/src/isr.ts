@@ -339,7 +339,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     let page: CachedPage | null = null;
     try {
       page = await timing.measure("kv", () =>
-        withTimeout(readPage(cache, key, { kind: "APP_PAGE", tags: tagsFor(m) }), cacheTimeoutMs, () => new EdgeIsrRuntimeError("ERR_CACHE_READ", `reading ${key} took longer than ${cacheTimeoutMs} ms`)),
+        withTimeout(readPage(cache, key, { kind: "APP_PAGE" }), cacheTimeoutMs, () => new EdgeIsrRuntimeError("ERR_CACHE_READ", `reading ${key} took longer than ${cacheTimeoutMs} ms`)),
       );
     } catch (error) {
       report(error instanceof EdgeIsrRuntimeError ? error : new EdgeIsrRuntimeError("ERR_CACHE_READ", `reading ${key} failed; rendering instead: ${String(error)}`, { cause: error }));
