@@ -14,6 +14,22 @@ export default defineConfig({
         test: {
           name: "workerd",
           include: ["packages/*/test/**/*.test.ts", "test/contract/**/*.test.ts"],
+          exclude: ["test/contract/vinext.test.ts"],
+        },
+      },
+      {
+        // The contract suite against vinext's handler, which imports node:buffer
+        // and vinext's request context (stubbed: vinext itself is not installed).
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { compatibilityFlags: ["nodejs_compat"] },
+          }),
+        ],
+        resolve: { alias: { "vinext/shims/request-context": new URL("./test/helpers/vinext-request-context.ts", import.meta.url).pathname } },
+        test: {
+          name: "workerd-vinext",
+          include: ["test/contract/vinext.test.ts"],
         },
       },
       {

@@ -27,6 +27,8 @@ export interface HandlerFixture {
   clock: TestClock;
   /** Where `key` is stored in KV. */
   locate(key: string): Promise<string>;
+  /** Whether the handler reports coded errors (`onError`); cases check reports only when it does. */
+  reportsErrors?: boolean;
   /** Errors the handler reported (`onError`) and warnings it logged. */
   errors: { code: string; message: string }[];
   warnings: string[];

@@ -11,7 +11,7 @@ export function failureCases(test: Case): void {
     await f.handler.set("/read-fails", appPage(), cc);
     f.counting.faults.before = (op) => (op === "reads" ? kvError() : undefined);
     await expect(f.another().get("/read-fails")).resolves.toBeNull();
-    expect(f.errors.map((e) => e.code)).toContain("ERR_KV_READ");
+    if (f.reportsErrors !== false) expect(f.errors.map((e) => e.code)).toContain("ERR_KV_READ");
   });
 
   test("a read that hangs past the timeout is a miss, reported with ERR_KV_TIMEOUT", async (f) => {
@@ -25,7 +25,7 @@ export function failureCases(test: Case): void {
   test("a failing KV write is reported with ERR_KV_WRITE and set still resolves", async (f) => {
     f.counting.faults.before = (op) => (op === "writes" ? new Error("KV PUT failed: 500") : undefined);
     await expect(f.handler.set("/write-fails", appPage(), cc)).resolves.toBeUndefined();
-    expect(f.errors.map((e) => e.code)).toContain("ERR_KV_WRITE");
+    if (f.reportsErrors !== false) expect(f.errors.map((e) => e.code)).toContain("ERR_KV_WRITE");
     f.counting.faults.before = undefined;
     expect(await f.another().get("/write-fails")).toBeNull();
   });
@@ -44,13 +44,13 @@ export function failureCases(test: Case): void {
     await f.handler.set("/inv-fails", appPage(), { ...cc, tags: ["x"] });
     f.counting.faults.before = (op) => (op === "lists" ? kvError() : undefined);
     await expect(f.handler.revalidateTag("x")).resolves.toBeUndefined();
-    expect(f.errors.length).toBeGreaterThan(0);
+    if (f.reportsErrors !== false) expect(f.errors.length).toBeGreaterThan(0);
   });
 
   test("bad input to set is reported, not thrown, and stores nothing", async (f) => {
     f.counting.reset();
     await expect(f.handler.set("/bad", { kind: "NOPE" } as never, cc)).resolves.toBeUndefined();
-    expect(f.errors.some((e) => e.code === "ERR_VALUE_INVALID" && e.message.includes("NOPE"))).toBe(true);
+    if (f.reportsErrors !== false) expect(f.errors.some((e) => e.code === "ERR_VALUE_INVALID" && e.message.includes("NOPE"))).toBe(true);
     expect(f.counting.counts.writes).toBe(0);
   });
 }

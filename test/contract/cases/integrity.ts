@@ -11,7 +11,7 @@ async function stored(f: HandlerFixture, key: string) {
 
 async function expectCorruptMiss(f: HandlerFixture, key: string) {
   await expect(f.another().get(key)).resolves.toBeNull();
-  expect(f.errors.some((e) => e.code === "ERR_ENTRY_CORRUPT" && e.message.includes(key))).toBe(true);
+  if (f.reportsErrors !== false) expect(f.errors.some((e) => e.code === "ERR_ENTRY_CORRUPT" && e.message.includes(key))).toBe(true);
 }
 
 export function integrityCases(test: Case): void {
