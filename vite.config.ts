@@ -13,7 +13,7 @@ export default defineConfig({
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
         test: {
           name: "workerd",
-          include: ["packages/*/test/**/*.test.ts", "test/contract/**/*.test.ts"],
+          include: ["packages/{kv-cache-handler,runtime}/test/**/*.test.ts", "test/contract/**/*.test.ts"],
           exclude: ["test/contract/vinext.test.ts"],
         },
       },
@@ -36,7 +36,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/node/**/*.test.ts"],
+          include: ["test/node/**/*.test.ts", "packages/cli/test/**/*.test.ts"],
           testTimeout: 60_000,
         },
       },

@@ -11,6 +11,24 @@ const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync("package.json", "utf8"));
 const external = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
 rmSync("dist", { recursive: true, force: true });
+if (pkg.bin) {
+  // A command: one Node ESM file per bin, dependencies left to node_modules.
+  for (const [name, out] of Object.entries(pkg.bin)) {
+    await build({
+      entryPoints: [out.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")],
+      outfile: out,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      sourcemap: true,
+      external,
+      banner: { js: "#!/usr/bin/env node" },
+    });
+    console.log(`built ${name} → ${out}`);
+  }
+  process.exit(0);
+}
 await build({
   entryPoints: ["src/index.ts"],
   outfile: "dist/index.js",

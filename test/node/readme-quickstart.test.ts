@@ -1,7 +1,8 @@
 /**
- * The runtime README's quick start, exactly as written: the first ```ts block
- * is bundled against the built packages and served by Miniflare with a KV
- * namespace `CACHE`. Two requests: MISS, then HIT.
+ * The quick starts of the root and runtime READMEs, exactly as written: the
+ * first ```ts block under "## Quick start" is bundled against the built
+ * packages and served by Miniflare with a KV namespace `CACHE`. Two requests:
+ * MISS, then HIT.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -10,10 +11,10 @@ import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const readme = readFileSync(`${root}packages/runtime/README.md`, "utf8");
-const quickStart = /## Quick start[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
 
-describe("runtime README quick start", () => {
+describe.each(["packages/runtime/README.md", "README.md"])("%s quick start", (file) => {
+  const readme = readFileSync(`${root}${file}`, "utf8");
+  const quickStart = /## Quick start[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
   let mf: Miniflare;
   beforeAll(async () => {
     expect(quickStart, "the README has a ts block under ## Quick start").toBeTruthy();

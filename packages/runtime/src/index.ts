@@ -4,7 +4,8 @@
  * path, and a data cache, over any cache handler (e.g. `KVCacheHandler`).
  */
 export { setCacheHandler, getCacheHandler, hasCacheHandler } from "./registry.js";
-export { createISR, REVALIDATE_HEADER, type ISROptions, type ISRRoute, type Render, type RenderContext, type WaitUntil } from "./isr.js";
+export { BUILD_POINTER_KEY, parsePointer, type BuildPointer } from "./build-pointer.js";
+export { createISR, REVALIDATE_HEADER, PRERENDER_HEADER, PRERENDER_MANIFEST_PATH, type ISROptions, type ISRRoute, type Render, type RenderContext, type WaitUntil } from "./isr.js";
 export { revalidateTag, updateTag, revalidatePath, pathTag, type RevalidateProfile } from "./revalidate.js";
 export { cached, type CachedOptions } from "./data-cache.js";
 export { backgroundWork, defer } from "./background.js";

@@ -25,6 +25,7 @@ import { SingleFlight } from "./single-flight.js";
 import { etagOf, pageValue, storableHeaders } from "./store.js";
 import { Timing } from "./timing.js";
 import { type CompiledPattern, compilePattern } from "./route.js";
+import { BuildPointerCache, type PointerKV } from "./build-pointer.js";
 
 /** The part of an ExecutionContext the runtime needs. */
 export interface WaitUntil {
@@ -58,6 +59,8 @@ export interface ISRRoute<Env = unknown> {
   ignoreCookies?: readonly string[] | true;
   /** This route's renderer, instead of the shared one. */
   render?: Render<Env>;
+  /** For `edge-isr prerender`: the params of the pages to render at build time (static routes need none). */
+  staticParams?: (env: Env) => Record<string, string>[] | Promise<Record<string, string>[]>;
 }
 
 export interface ISROptions<Env> {
@@ -74,6 +77,16 @@ export interface ISROptions<Env> {
   renderError?: (error: unknown, request: Request) => Response | Promise<Response>;
   /** Opt-in `POST <path>` revalidation endpoint, enabled when `secret(env)` returns a value. */
   revalidateEndpoint?: { path?: string; secret: (env: Env) => string | undefined };
+  /**
+   * Opt-in build pointer: serve the build named by one KV key (see `edge-isr promote`),
+   * read once per isolate per `cacheSeconds` (default 30). `buildId` is the fallback.
+   */
+  buildPointer?: { kv: (env: Env) => PointerKV; cacheSeconds?: number };
+  /**
+   * The token `edge-isr prerender` passes to the Worker it runs (default: the
+   * `EDGE_ISR_PRERENDER_TOKEN` binding). Absent in production: prerender requests are ignored.
+   */
+  prerenderToken?: (env: Env) => string | undefined;
   /** Opt-in KV lease bounding duplicate regenerations across isolates. */
   lease?: { kv: (env: Env) => LeaseKV; seconds?: number };
   /** Statuses that are stored. Default {@link CACHEABLE_STATUS}. */
@@ -107,6 +120,10 @@ type MissResult =
 
 /** Header the CLI and warm-up jobs send, with the revalidation secret, to force a render (REVALIDATED). */
 export const REVALIDATE_HEADER = "x-edge-isr-revalidate";
+/** Header `edge-isr prerender` sends with its token: force a render and store it, answer with the key. */
+export const PRERENDER_HEADER = "x-edge-isr-prerender";
+/** Path of the prerender manifest (the pages to render at build time), answered only to the prerender token. */
+export const PRERENDER_MANIFEST_PATH = "/_isr/prerender-manifest";
 
 async function withTimeout<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -128,6 +145,8 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
   const backoff = options.retryBackoff ?? { min: 3, max: 30 };
   const endpointPath = options.revalidateEndpoint?.path ?? "/_isr/revalidate";
   const misses = new SingleFlight<MissResult>();
+  const pointer = options.buildPointer ? new BuildPointerCache((options.buildPointer.cacheSeconds ?? 30) * 1000, now) : undefined;
+  const prerenderTokenFor = options.prerenderToken ?? ((env: Env) => (env as { EDGE_ISR_PRERENDER_TOKEN?: string } | undefined)?.EDGE_ISR_PRERENDER_TOKEN);
   const regenerations = new SingleFlight<void>();
   /** Renders started, by reason (read by tests and benchmarks). */
   const stats = { renders: 0, regenerations: 0, failures: 0 };
@@ -142,6 +161,22 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
   };
   const handlerFor = (env: Env) => (typeof options.handler === "function" ? options.handler(env) : options.handler ?? getCacheHandler());
   const buildIdFor = (env: Env) => (typeof options.buildId === "function" ? options.buildId(env) : options.buildId ?? "dev");
+  const currentBuild = (env: Env) => (pointer ? pointer.current(options.buildPointer!.kv(env), buildIdFor(env)) : Promise.resolve(buildIdFor(env)));
+
+  /** Every page to prerender: static routes, and dynamic ones expanded by their `staticParams`. */
+  async function prerenderManifest(env: Env): Promise<string[]> {
+    const paths: string[] = [];
+    for (const { route } of routes) {
+      if (!/[:*]/.test(route.path)) {
+        paths.push(route.path);
+        continue;
+      }
+      for (const params of (await route.staticParams?.(env)) ?? []) {
+        paths.push(route.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)|\*/g, (_, name: string | undefined) => encodeURIComponent(params[name ?? "*"] ?? "")));
+      }
+    }
+    return paths;
+  }
 
   function match(path: string): Matched<Env> | undefined {
     for (const { route, pattern } of routes) {
@@ -318,6 +353,11 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     if (options.revalidateEndpoint && url.pathname === endpointPath) {
       return handleRevalidate(request, options.revalidateEndpoint.secret(env), handler());
     }
+    const prerenderToken = prerenderTokenFor(env);
+    const prerendering = prerenderToken !== undefined && prerenderToken !== "" && request.headers.get(PRERENDER_HEADER) === prerenderToken;
+    if (prerendering && url.pathname === PRERENDER_MANIFEST_PATH) {
+      return Response.json({ buildId: await currentBuild(env), paths: await prerenderManifest(env) });
+    }
     const path = normalizePath(url.pathname);
     const m = path === undefined ? undefined : match(path);
     if (!m) return bypass(undefined, request, env, ctx, timing, path === undefined ? "the path cannot be cached" : "no ISR route matches");
@@ -325,11 +365,20 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     if (why) return bypass(m, request, env, ctx, timing, why);
 
     const query = allowedQuery(url.searchParams, m.route.query);
-    const key = pageKey(buildIdFor(env), m.path, query);
+    const key = pageKey(await currentBuild(env), m.path, query);
     // Renders see a clean request: nothing user-specific can end up in a shared entry.
     const renderRequest = new Request(`${url.origin}${m.path}${query}`, { headers: { accept: request.headers.get("accept") ?? "text/html" } });
     const cache = handler();
 
+    if (prerendering) {
+      // Answer only once the entry is stored, so the CLI can read it back at once.
+      const response = await miss(cache, key, m, request, renderRequest, env, ctx, timing, "REVALIDATED");
+      const body = new Uint8Array(await response.arrayBuffer());
+      await misses.current(key);
+      const headers = new Headers(response.headers);
+      headers.set("x-edge-isr-key", key);
+      return new Response(body, { status: response.status, headers });
+    }
     const forced = request.headers.get(REVALIDATE_HEADER);
     if (forced !== null) {
       const secret = options.revalidateEndpoint?.secret(env);
@@ -362,11 +411,11 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
       }
     },
     /** The key a URL's page is stored under (for tools such as the CLI); `undefined` when no route matches. */
-    keyFor(url: string | URL, env: Env): string | undefined {
+    keyFor(url: string | URL, env: Env, buildId: string = buildIdFor(env)): string | undefined {
       const u = new URL(url);
       const path = normalizePath(u.pathname);
       const m = path === undefined ? undefined : match(path);
-      return m ? pageKey(buildIdFor(env), m.path, allowedQuery(u.searchParams, m.route.query)) : undefined;
+      return m ? pageKey(buildId, m.path, allowedQuery(u.searchParams, m.route.query)) : undefined;
     },
     stats,
   };

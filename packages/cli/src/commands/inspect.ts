@@ -1,0 +1,133 @@
+/**
+ * `edge-isr inspect`: one entry in readable form (by cache key or by route in
+ * the current build), or a one-line-per-entry summary of the namespace.
+ */
+import { ENTRY_PREFIX, HASHED_PREFIX, kvKeyFor, lifespan, parseMetadata, readParts } from "@edge-isr/kv-cache-handler";
+import { normalizePath } from "@edge-isr/runtime";
+import { CliError } from "../errors.js";
+import type { KVTarget } from "../kv/target.js";
+import { cacheKeyOf, formatAge, formatBytes, formatTable, pool, readPointer } from "./builds.js";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const seconds = (s: number | undefined) => (s === undefined ? "—" : `${s}s`);
+
+/** The cache key serving `route` in the current build (the pointer's, else "dev", the runtime's default). */
+async function keyForRoute(target: KVTarget, route: string): Promise<string> {
+  const q = route.indexOf("?");
+  const pathname = q === -1 ? route : route.slice(0, q);
+  const path = pathname.startsWith("/") ? normalizePath(pathname) : undefined;
+  if (path === undefined) {
+    throw new CliError("ERR_BAD_ARGUMENT", `--route ${JSON.stringify(route.slice(0, 100))} is not a valid path`, "pass the page's path as the browser shows it, starting with \"/\", e.g. --route /products/42.");
+  }
+  const build = (await readPointer(target))?.current ?? "dev";
+  return `${build}:${path}${q === -1 ? "" : route.slice(q)}`;
+}
+
+async function showEntry(target: KVTarget, key: string): Promise<void> {
+  const kvKey = await kvKeyFor("", key);
+  const hit = await target.get(kvKey);
+  if (!hit) {
+    throw new CliError(
+      "ERR_ENTRY_NOT_FOUND",
+      `no entry for ${JSON.stringify(key)} (KV key ${JSON.stringify(kvKey)}) in ${target.description}`,
+      "`edge-isr inspect` without arguments lists every entry with its key; cache keys look like <build>:<path>, and --route <path> finds the current build's.",
+    );
+  }
+  let expiration: number | undefined;
+  for await (const listed of target.list(kvKey)) if (listed.name === kvKey) expiration = listed.expiration;
+
+  const now = Date.now();
+  const md = parseMetadata(hit.metadata);
+  const out: [string, string][] = [
+    ["key", key],
+    ["kvKey", kvKey],
+  ];
+  let decoded: ReturnType<typeof readParts> | undefined;
+  let problem: string | undefined;
+  try {
+    decoded = readParts(hit.value as Uint8Array<ArrayBuffer>);
+    if (decoded.header.k !== key) problem = `the value belongs to key ${JSON.stringify(decoded.header.k)} (a hash collision): it reads as a miss`;
+  } catch (error) {
+    problem = `the value is not a readable edge-isr entry (${(error as Error).message}): it reads as a miss`;
+  }
+  const header = decoded?.header;
+  out.push(["kind", header ? String(header.kind ?? "null") : "?"]);
+  out.push(["tags", header ? (header.tags.length ? header.tags.join(", ") : "—") : "?"]);
+  const lastModified = md?.m ?? header?.m;
+  out.push(["lastModified", lastModified === undefined ? "?" : `${iso(lastModified)} (${formatAge(now - lastModified)} ago)`]);
+  if (md) {
+    let state: string = lifespan(md, now);
+    if (md.s !== undefined && md.s >= md.m) state += ` (marked stale by a purge at ${iso(md.s)})`;
+    if (md.x !== undefined) state += ` (expires at ${iso(md.x)} after a purge)`;
+    out.push(["state", state]);
+  } else {
+    out.push(["state", "unknown: the KV metadata is missing or not edge-isr's, so it reads as a miss"]);
+  }
+  const cc = header?.cc;
+  const revalidate = md?.r ?? (typeof cc?.revalidate === "number" ? cc.revalidate : undefined);
+  out.push(["revalidate", cc?.revalidate === false ? "never (revalidate: false)" : seconds(revalidate)]);
+  out.push(["expire", seconds(md?.e ?? cc?.expire)]);
+  if (expiration) out.push(["kvExpiration", `${iso(expiration * 1000)} (KV deletes it then)`]);
+  const stored = hit.value.byteLength;
+  const raw = md?.w ?? decoded?.parts.reduce((n, p) => n + p.rawBytes, 0) ?? stored;
+  out.push(["size", `${formatBytes(stored)} stored, ${formatBytes(raw)} raw (${stored} / ${raw} bytes, ratio ${raw ? (stored / raw).toFixed(2) : "—"})`]);
+  if (problem) out.push(["problem", problem]);
+
+  const width = Math.max(...out.map(([label]) => label.length)) + 2;
+  for (const [label, value] of out) console.log(`${label.padEnd(width)}${value}`);
+
+  if (decoded) {
+    console.log("parts");
+    if (decoded.parts.length === 0) console.log("  —");
+    const rows = decoded.parts.map((p) => [p.name, p.gzip ? "gzip" : "raw", formatBytes(p.bytes.byteLength), formatBytes(p.rawBytes)]);
+    for (const line of formatTable(["name", "enc", "stored", "raw"], rows, [2, 3]).slice(rows.length ? 0 : 1)) console.log(`  ${line}`);
+    const fields = decoded.header.f;
+    if (fields.status !== undefined) console.log(`${"status".padEnd(width)}${String(fields.status)}`);
+    const headers = fields.headers as Record<string, string | string[]> | undefined;
+    if (headers && typeof headers === "object") {
+      console.log("headers");
+      const names = Object.keys(headers);
+      if (names.length === 0) console.log("  —");
+      for (const name of names) {
+        const value = headers[name];
+        for (const v of Array.isArray(value) ? value : [value]) console.log(`  ${name}: ${String(v)}`);
+      }
+    }
+  }
+}
+
+/** A few names, then how many more. */
+const some = (names: string[]) => (names.length > 5 ? `${names.slice(0, 5).join(", ")} and ${names.length - 5} more` : names.join(", "));
+
+/** One line per entry: key, stored, raw, age, state. */
+async function listEntries(target: KVTarget): Promise<void> {
+  const entries: { kvKey: string; metadata: unknown }[] = [];
+  const others: string[] = [];
+  for await (const listed of target.list("")) {
+    if (listed.name.startsWith(ENTRY_PREFIX) || listed.name.startsWith(HASHED_PREFIX)) entries.push({ kvKey: listed.name, metadata: listed.metadata });
+    else others.push(listed.name);
+  }
+  if (entries.length === 0) {
+    console.log(`no entries in ${target.description}${others.length ? ` (other keys: ${some(others)})` : ""}`);
+    return;
+  }
+  const now = Date.now();
+  const rows: string[][] = new Array(entries.length);
+  await pool(entries, 8, async ({ kvKey, metadata }, i) => {
+    const key = (await cacheKeyOf(target, kvKey)) ?? `${kvKey} (unreadable)`;
+    const md = parseMetadata(metadata);
+    rows[i] = md ? [key, formatBytes(md.z), formatBytes(md.w), formatAge(now - md.m), lifespan(md, now)] : [key, "?", "?", "?", "not an edge-isr entry"];
+  });
+  rows.sort((a, b) => a[0]!.localeCompare(b[0]!));
+  for (const line of formatTable(["key", "stored", "raw", "age", "state"], rows, [1, 2, 3])) console.log(line);
+  console.log(`${entries.length} entries in ${target.description}${others.length ? `; other keys: ${some(others)}` : ""}`);
+}
+
+export async function inspect(target: KVTarget, opts: { key?: string; route?: string }): Promise<void> {
+  if (opts.key !== undefined && opts.route !== undefined) {
+    throw new CliError("ERR_BAD_ARGUMENT", "inspect takes a key or --route, not both", "pass a cache key (`edge-isr inspect b1:/products/1`) or a path (`edge-isr inspect --route /products/1`).");
+  }
+  if (opts.route !== undefined) return showEntry(target, await keyForRoute(target, opts.route));
+  if (opts.key !== undefined) return showEntry(target, opts.key);
+  return listEntries(target);
+}

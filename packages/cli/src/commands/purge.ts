@@ -1,0 +1,154 @@
+/**
+ * `edge-isr purge`: invalidate entries by tag (and by path, through Next's
+ * implicit path tags), either by sweeping KV with KVCacheHandler itself or by
+ * calling the deployed revalidation endpoint; optionally also purge
+ * Cloudflare's CDN cache by the same tags.
+ */
+import Cloudflare from "cloudflare";
+import { HandlerLimits, KVCacheHandler, type EdgeIsrCacheError, type SweepResult } from "@edge-isr/kv-cache-handler";
+import { pathTag } from "@edge-isr/runtime";
+import { CliError, redact } from "../errors.js";
+import { asNamespace } from "../kv/adapter.js";
+import { openTarget, type TargetFlags } from "../target-options.js";
+
+export type PurgeFlags = TargetFlags & { tag?: string[]; path?: string[]; layout?: boolean; expire?: boolean; endpoint?: string; cdnZone?: string };
+
+export interface PurgeResult {
+  tags: string[];
+  /** What the KV sweep did (without --endpoint). */
+  sweep?: SweepResult;
+  /** The endpoint's JSON answer (with --endpoint). */
+  endpoint?: unknown;
+  /** Tags purged from the CDN (with --cdn-zone). */
+  cdnTags?: number;
+}
+
+/** Tags per CDN purge request: small enough for Cloudflare's per-request cache-tag limit on every plan. */
+const CDN_TAGS_PER_CALL = 30;
+
+const quiet = { warn() {}, error() {} };
+
+/** The tags a purge names: `--tag`s, then each `--path`'s implicit tag. */
+export function purgeTags(flags: Pick<PurgeFlags, "tag" | "path" | "layout">): string[] {
+  const tags = [...(flags.tag ?? [])];
+  for (const tag of tags) {
+    if (tag.length === 0 || tag.length > HandlerLimits.maxTagLength) {
+      throw new CliError("ERR_BAD_ARGUMENT", `--tag ${JSON.stringify(tag.slice(0, 80))} is ${tag.length ? `${tag.length} characters, over the limit of ${HandlerLimits.maxTagLength}` : "empty"}`, `tags are 1 to ${HandlerLimits.maxTagLength} characters, as the pages set them.`);
+    }
+  }
+  for (const path of flags.path ?? []) {
+    if (!path.startsWith("/")) {
+      throw new CliError("ERR_BAD_ARGUMENT", `--path ${JSON.stringify(path.slice(0, 100))} does not start with "/"`, "pass the page's path as the browser shows it, e.g. --path /blog/hello.");
+    }
+    try {
+      tags.push(pathTag(path, flags.layout ? "layout" : undefined));
+    } catch {
+      throw new CliError("ERR_BAD_ARGUMENT", `--path ${JSON.stringify(path.slice(0, 100))} is not a valid path`, "pass a path without NUL characters or broken %-escapes, at most 2048 characters long.");
+    }
+  }
+  if (tags.length === 0) {
+    throw new CliError("ERR_BAD_ARGUMENT", "purge needs at least one --tag or --path", "name what to invalidate, e.g. `edge-isr purge --tag product:42` or `edge-isr purge --path /blog --layout`.");
+  }
+  return [...new Set(tags)];
+}
+
+function requireCdnToken(): string {
+  const token = process.env.CLOUDFLARE_API_TOKEN;
+  if (!token) {
+    throw new CliError("ERR_MISSING_TOKEN", "--cdn-zone needs CLOUDFLARE_API_TOKEN, which is not set", "create an API token with the \"Zone: Cache Purge\" permission for this zone and export it: export CLOUDFLARE_API_TOKEN=… (it is never printed).");
+  }
+  return token;
+}
+
+async function callEndpoint(url: string, tags: string[], expire: boolean): Promise<unknown> {
+  const secret = process.env.EDGE_ISR_SECRET;
+  if (!secret) {
+    throw new CliError("ERR_MISSING_TOKEN", "--endpoint needs EDGE_ISR_SECRET, which is not set", "export EDGE_ISR_SECRET=… with the secret the Worker was deployed with (`wrangler secret put EDGE_ISR_SECRET`); it is never printed.");
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CliError("ERR_BAD_ARGUMENT", `--endpoint ${JSON.stringify(url)} is not a URL`, "pass the full URL of the revalidation endpoint, e.g. --endpoint https://example.com/_isr/revalidate.");
+  }
+  let res: Response;
+  try {
+    res = await fetch(parsed, {
+      method: "POST",
+      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      body: JSON.stringify({ tags, paths: [], ...(expire ? { expire: 0 } : {}) }),
+    });
+  } catch (error) {
+    throw new CliError("ERR_PURGE_FAILED", `could not reach ${parsed.origin}${parsed.pathname}: ${redact(String((error as Error)?.cause ?? (error as Error)?.message ?? error))}`, "check the URL and that the Worker is deployed, then run the command again (it is safe to repeat).");
+  }
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (res.status !== 200) {
+    const reason = typeof (body as { error?: unknown })?.error === "string" ? (body as { error: string }).error : text.slice(0, 200) || res.statusText;
+    const hint =
+      res.status === 401
+        ? "EDGE_ISR_SECRET does not match the Worker's secret: export the one it was deployed with (`wrangler secret put EDGE_ISR_SECRET` sets it)."
+        : res.status === 404
+          ? "the endpoint is disabled or the URL is wrong: check the path, and that the Worker has a revalidation secret configured."
+          : "fix what the server names, then run the command again (it is safe to repeat).";
+    throw new CliError("ERR_PURGE_FAILED", `${parsed.origin}${parsed.pathname} answered ${res.status}: ${redact(reason)}`, hint);
+  }
+  return body;
+}
+
+async function purgeCdn(zoneId: string, token: string, tags: string[]): Promise<void> {
+  const client = new Cloudflare({ apiToken: token });
+  for (let i = 0; i < tags.length; i += CDN_TAGS_PER_CALL) {
+    try {
+      await client.cache.purge({ zone_id: zoneId, tags: tags.slice(i, i + CDN_TAGS_PER_CALL) });
+    } catch (error) {
+      throw new CliError(
+        "ERR_PURGE_FAILED",
+        `purging the CDN cache of zone ${zoneId} failed: ${redact(String((error as Error)?.message ?? error))}`,
+        "check the zone id and that the token has the \"Zone: Cache Purge\" permission for it; the KV entries were already invalidated, and running the command again is safe.",
+      );
+    }
+  }
+}
+
+export async function purge(flags: PurgeFlags): Promise<PurgeResult> {
+  const tags = purgeTags(flags);
+  const cdnToken = flags.cdnZone ? requireCdnToken() : undefined;
+  const what = `${tags.length} tag(s) (${tags.join(", ")})`;
+  const result: PurgeResult = { tags };
+
+  if (flags.endpoint) {
+    result.endpoint = await callEndpoint(flags.endpoint, tags, Boolean(flags.expire));
+    console.log(`${flags.expire ? "expired" : "revalidated"} ${what} through ${new URL(flags.endpoint).origin}`);
+  } else {
+    const target = await openTarget(flags);
+    try {
+      const errors: EdgeIsrCacheError[] = [];
+      const handler = new KVCacheHandler(asNamespace(target), { logger: quiet, onError: (e) => errors.push(e) });
+      const sweep = await handler.invalidate(tags, flags.expire ? { expire: 0 } : {});
+      result.sweep = sweep;
+      console.log(`${what}: scanned ${sweep.scanned}, marked stale ${sweep.marked}, deleted ${sweep.deleted}, failed ${sweep.failed} — ${target.description}`);
+      if (sweep.failed > 0) {
+        throw new CliError(
+          "ERR_PURGE_FAILED",
+          `${sweep.failed} of ${sweep.matched} matching entries could not be ${flags.expire ? "deleted" : "marked stale"}${errors[0] ? `; first error: ${redact(errors[0].message)}` : ""}`,
+          "check that the namespace is writable, then run the same command again (it is safe to repeat).",
+        );
+      }
+    } finally {
+      await target.close();
+    }
+  }
+
+  if (flags.cdnZone && cdnToken) {
+    await purgeCdn(flags.cdnZone, cdnToken, tags);
+    result.cdnTags = tags.length;
+    console.log(`purged ${tags.length} tag(s) from the CDN cache of zone ${flags.cdnZone}`);
+  }
+  return result;
+}

@@ -1,0 +1,60 @@
+/**
+ * The local target: the KV state Miniflare persists under `.wrangler/state`,
+ * the same files `vite dev` and `vite preview` (and `wrangler dev`) read.
+ */
+import { join, resolve } from "node:path";
+import { Miniflare } from "miniflare";
+import type { KVEntry, KVListed, KVTarget } from "./target.js";
+
+type Binding = Awaited<ReturnType<Miniflare["getKVNamespace"]>>;
+
+/** Miniflare's KV directory inside a persist root (wrangler and the Vite plugin use `v3/kv`). */
+export const kvPersistDir = (persistTo: string) => join(resolve(persistTo), "v3", "kv");
+
+/** A KVTarget over a KV binding Miniflare already runs (the prerender Worker's own). */
+export function bindingTarget(kv: Binding, description: string, close: () => Promise<void> = async () => {}): KVTarget {
+  return {
+    description,
+    async get(key) {
+      const { value, metadata } = await kv.getWithMetadata(key, "arrayBuffer");
+      return value ? { value: new Uint8Array(value), metadata } : null;
+    },
+    async put({ key, value, metadata, expiration }: KVEntry) {
+      await kv.put(key, value, { ...(metadata !== undefined ? { metadata } : {}), ...(expiration ? { expiration } : {}) });
+    },
+    async putMany(entries, onProgress) {
+      let done = 0;
+      let next = 0;
+      const lane = async () => {
+        while (next < entries.length) {
+          await this.put(entries[next++]!);
+          onProgress?.(++done);
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, lane));
+    },
+    delete: (key) => kv.delete(key),
+    async *list(prefix): AsyncIterable<KVListed> {
+      let cursor: string | undefined;
+      do {
+        const page = await kv.list({ prefix, ...(cursor ? { cursor } : {}) });
+        for (const key of page.keys) yield { name: key.name, metadata: key.metadata, ...(key.expiration ? { expiration: key.expiration } : {}) };
+        cursor = page.list_complete ? undefined : page.cursor;
+      } while (cursor);
+    },
+    close,
+  };
+}
+
+/** Opens the persisted local namespace `namespaceId`. */
+export async function openLocal(persistTo: string, namespaceId: string): Promise<KVTarget> {
+  const mf = new Miniflare({
+    modules: true,
+    script: "export default { fetch() { return new Response(null, { status: 404 }) } }",
+    kvNamespaces: { KV: namespaceId },
+    kvPersist: kvPersistDir(persistTo),
+    compatibilityDate: "2026-04-01",
+  });
+  const kv = await mf.getKVNamespace("KV");
+  return bindingTarget(kv, `local ${persistTo} (namespace ${namespaceId})`, () => mf.dispose());
+}

@@ -1,0 +1,33 @@
+/** `--local` / `--remote --env` → a KVTarget, shared by every command. */
+import type { Command } from "commander";
+import { findSourceConfig, namespaceIdFor } from "./config.js";
+import { openLocal } from "./kv/local.js";
+import { openRemote } from "./kv/remote.js";
+import type { KVTarget } from "./kv/target.js";
+
+export interface TargetFlags {
+  local?: boolean;
+  remote?: boolean;
+  env?: string;
+  config?: string;
+  binding: string;
+  persistTo: string;
+}
+
+export function addTargetOptions(command: Command): Command {
+  return command
+    .option("--local", "use the local Miniflare state that vite dev / vite preview read (default)")
+    .option("--remote", "use the namespace in your Cloudflare account (CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID)")
+    .option("--env <name>", "the wrangler environment whose namespace to use")
+    .option("--config <path>", "the wrangler config (default: wrangler.toml, wrangler.jsonc or wrangler.json)")
+    .option("--binding <name>", "the KV binding of the cache", "CACHE")
+    .option("--persist-to <dir>", "the local state directory", ".wrangler/state");
+}
+
+/** Opens the target the flags name. */
+export async function openTarget(flags: TargetFlags): Promise<KVTarget> {
+  const config = findSourceConfig(flags.config);
+  const namespaceId = namespaceIdFor(config, flags.binding, flags.env);
+  if (flags.remote) return openRemote({ namespaceId });
+  return openLocal(flags.persistTo, namespaceId);
+}
