@@ -12,10 +12,12 @@ const pkg = JSON.parse(readFileSync("package.json", "utf8"));
 const external = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
 rmSync("dist", { recursive: true, force: true });
 if (pkg.bin) {
-  // A command: one Node ESM file per bin, dependencies left to node_modules.
-  for (const [name, out] of Object.entries(pkg.bin)) {
+  // A command: src/cli.ts → dist/cli.js (one Node ESM file, dependencies left to
+  // node_modules); the bin itself is a committed launcher that imports it.
+  for (const name of Object.keys(pkg.bin)) {
+    const out = "dist/cli.js";
     await build({
-      entryPoints: [out.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")],
+      entryPoints: ["src/cli.ts"],
       outfile: out,
       bundle: true,
       format: "esm",
