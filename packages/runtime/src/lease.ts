@@ -8,7 +8,11 @@
  * (up to ~60 s). So the bound is one render per data centre per lease period
  * in the worst case, one render in total in the common case. Two isolates
  * that read "no lease" in the same instant both render: the lease narrows the
- * window, it is not a lock. An opt-in cost: one read (and one write when it is
+ * window, it is not a lock. (Reading the lease back after writing it, to let
+ * only the last writer render, is not done: KV may answer that read from its
+ * edge cache of the "no lease" read made a moment before, so every racer could
+ * see a value other than its own and none would render, leaving the page stale
+ * for up to a minute. A duplicate render is the lesser harm.) An opt-in cost: one read (and one write when it is
  * taken) on the STALE path only, never on a HIT.
  */
 export interface LeaseKV {

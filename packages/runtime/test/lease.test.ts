@@ -26,14 +26,45 @@ describe("regeneration lease", () => {
     expect(isolates[0]!.state.renders).toBe(2);
   });
 
+  it("isolates that all read 'no lease' at once all render: never none (the page must not stay stale)", async () => {
+    const clock = manualClock();
+    const handlerPrefix = `race-${crypto.randomUUID().slice(0, 8)}/`;
+    const kv = env.CACHE;
+    // Every isolate's first read sees no lease before any of them writes: the race a lease cannot settle.
+    let reads = 0;
+    let release!: () => void;
+    const allRead = new Promise<void>((resolve) => (release = resolve));
+    const racing = {
+      async get(key: string) {
+        const value = await kv.get(key);
+        if (++reads <= 5) {
+          if (reads === 5) release();
+          await allRead;
+        }
+        return value;
+      },
+      put: (key: string, value: string, options?: { expirationTtl?: number }) => kv.put(key, value, options),
+    };
+    const isolates = Array.from({ length: 5 }, () => createTestApp({ lease: { kv: () => racing, seconds: 30 } }, { clock, handlerPrefix }));
+    await isolates[0]!.fetch("/products/77");
+    await isolates[0]!.drain();
+    const before = isolates.reduce((sum, app) => sum + app.state.renders, 0);
+    clock.advance(61_000);
+    await Promise.all(isolates.map((app) => app.fetch("/products/77")));
+    await Promise.all(isolates.map((app) => app.drain()));
+    expect(isolates.reduce((sum, app) => sum + app.state.renders, 0) - before).toBe(5);
+    // And the page is fresh again for everyone.
+    expect(cacheState(await isolates[3]!.fetch("/products/77"))).toBe("HIT");
+  });
+
   it("without a lease each isolate regenerates once", async () => {
     const clock = manualClock();
     const handlerPrefix = `nolease-${crypto.randomUUID().slice(0, 8)}/`;
     const isolates = Array.from({ length: 5 }, () => createTestApp({}, { clock, handlerPrefix }));
-    await isolates[0]!.fetch("/products/1");
+    await isolates[0]!.fetch("/products/77");
     await isolates[0]!.drain();
     clock.advance(61_000);
-    await Promise.all(isolates.map((app) => app.fetch("/products/1")));
+    await Promise.all(isolates.map((app) => app.fetch("/products/77")));
     await Promise.all(isolates.map((app) => app.drain()));
     expect(isolates.reduce((sum, app) => sum + app.state.renders, 0) - 1).toBe(5);
   });
