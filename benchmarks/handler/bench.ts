@@ -10,12 +10,13 @@
  * Run through run.mjs (`npm run bench`). Prints tables, writes results/latest.json.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { KVCacheHandler as EdgeIsrHandler, decodeEntry, decodeHeader } from "@edge-isr/kv-cache-handler";
 import { KVCacheHandler as VinextHandler } from "@vinext/cloudflare/cache/kv-data-adapter.runtime";
 import { Miniflare } from "miniflare";
+import { findWorkerd } from "../shared/workerd-cpu.js";
 import { countingKV, type KVCounts } from "../../test/helpers/counting-kv.js";
 import { realisticPage } from "./page.js";
 
@@ -134,40 +135,6 @@ const median = (xs: number[]) => {
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
 const utf8Bytes = (s: string) => Buffer.byteLength(s, "utf8");
 
-/** Miniflare's workerd child process and a reader of its CPU time in µs (all threads), or undefined off Linux. */
-function findWorkerd(): { pid: number; cpuMicros(): number } | undefined {
-  try {
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      } catch {
-        continue;
-      }
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (comm !== "workerd" || ppid !== process.pid) continue;
-      const pid = Number(entry);
-      const cpuMicros = () => {
-        let ms = 0;
-        for (const task of readdirSync(`/proc/${pid}/task`)) {
-          try {
-            const m = /se\.sum_exec_runtime\s*:\s*([\d.]+)/.exec(readFileSync(`/proc/${pid}/task/${task}/sched`, "utf8"));
-            if (m) ms += Number(m[1]);
-          } catch {
-            // a thread that just ended
-          }
-        }
-        return ms * 1000;
-      };
-      return cpuMicros() > 0 ? { pid, cpuMicros } : undefined;
-    }
-  } catch {
-    // no /proc
-  }
-  return undefined;
-}
 
 // ---------------------------------------------------------------- main
 Date.now = () => simulatedNow;

@@ -7,17 +7,8 @@
  * one repeated string).
  */
 
-/** mulberry32: a small, fast, seeded PRNG (same seed, same page). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../shared/prng.js";
+
 
 const ADJECTIVES = `lightweight durable breathable waterproof classic modern vintage slim relaxed tailored cushioned flexible
 sturdy soft premium everyday versatile compact oversized cropped textured quilted insulated stretchy supportive

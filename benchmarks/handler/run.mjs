@@ -5,33 +5,11 @@
 // - worker.ts → results/worker.js, the Worker Miniflare runs (for the CPU-in-workerd
 //   figure), with both handlers bundled in and vinext's request-context import
 //   pointed at the same stub the Node alias hook uses.
-import { build } from "esbuild";
-import { mkdirSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { bundleAndRun } from "../shared/bundle-and-run.mjs";
 
-const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-mkdirSync(here("./results"), { recursive: true });
-await build({
-  entryPoints: [here("./worker.ts")],
-  outfile: here("./results/worker.js"),
-  bundle: true,
+await bundleAndRun(new URL("./", import.meta.url), {
   platform: "browser",
   conditions: ["workerd", "worker"],
-  format: "esm",
-  target: "es2022",
-  external: ["node:*"],
-  alias: { "vinext/shims/request-context": here("./stubs/request-context.mjs") },
-  logLevel: "warning",
+  alias: { "vinext/shims/request-context": fileURLToPath(new URL("./stubs/request-context.mjs", import.meta.url)) },
 });
-const outfile = here("./results/bench.mjs");
-await build({
-  entryPoints: [here("./bench.ts")],
-  outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  logLevel: "warning",
-});
-await import(pathToFileURL(outfile).href);

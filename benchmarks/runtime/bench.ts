@@ -14,11 +14,12 @@
  * writes results/latest.json.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { gunzipSync } from "node:zlib";
 import { decodeEntry, readParts } from "@edge-isr/kv-cache-handler";
 import { Miniflare } from "miniflare";
+import { findWorkerd } from "../shared/workerd-cpu.js";
 
 // ---------------------------------------------------------------- settings
 const THROUGHPUT = { rounds: 4, perRound: 500, concurrency: 12, warmup: 60 };
@@ -63,42 +64,14 @@ const watchdog = setInterval(() => {
   process.exit(2);
 }, 1_000);
 watchdog.unref();
+const fail = (message: string): never => {
+  throw new Error(message);
+};
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** Miniflare's workerd child process and a reader of its CPU time in µs (all threads; Linux /proc). */
-function findWorkerd(): { pid: number; cpuMicros(): number } {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    if (comm !== "workerd" || ppid !== process.pid) continue;
-    const pid = Number(entry);
-    const cpuMicros = () => {
-      let ns = 0;
-      for (const task of readdirSync(`/proc/${pid}/task`)) {
-        try {
-          const m = /se\.sum_exec_runtime\s*:\s*([\d.]+)/.exec(readFileSync(`/proc/${pid}/task/${task}/sched`, "utf8"));
-          if (m) ns += Number(m[1]) * 1e6; // the field is in ms
-        } catch {
-          // a thread that just ended
-        }
-      }
-      return ns / 1000;
-    };
-    check(cpuMicros() > 0, "workerd CPU time unreadable from /proc");
-    return { pid, cpuMicros };
-  }
-  throw new Error("bench needs Linux /proc to find Miniflare's workerd process (its CPU time is one of the figures)");
-}
 
 /** Counts HTML elements: every start tag (`<name`), doctype and comments excluded. */
 const countElements = (html: string) => (html.match(/<[a-zA-Z][a-zA-Z0-9-]*/g) ?? []).length;
@@ -107,7 +80,7 @@ const countElements = (html: string) => (html.match(/<[a-zA-Z][a-zA-Z0-9-]*/g) ?
 const script = readFileSync(new URL("./worker.js", import.meta.url), "utf8");
 const mf = new Miniflare({ modules: true, script, kvNamespaces: ["CACHE"], compatibilityDate: "2026-04-01" });
 await mf.ready;
-const workerd = findWorkerd();
+const workerd = findWorkerd() ?? fail("bench needs Linux /proc to find Miniflare's workerd process (its CPU time is one of the figures)");
 
 interface Reply {
   status: number;

@@ -5,22 +5,12 @@
  * footer. The data comes from a seeded PRNG, built once per isolate (as if
  * fetched), so every render produces the same bytes.
  */
+import { prng } from "../shared/prng.js";
 import { createElement as h, type ReactNode } from "react";
 import { renderToReadableStream } from "react-dom/server";
 
 export const PRODUCTS = 100;
 
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   "alpine amber anchor arctic aspen atlas aurora autumn basalt bay beacon birch blaze bloom bluff bolt boulder breeze " +

@@ -6,35 +6,11 @@
 //   production mode;
 // - bench.ts → results/bench.mjs, the Node driver (packages stay external:
 //   miniflare and the built kv-cache-handler load from node_modules).
-import { build } from "esbuild";
-import { mkdirSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { bundleAndRun } from "../shared/bundle-and-run.mjs";
 
-const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-mkdirSync(here("./results"), { recursive: true });
-await build({
-  entryPoints: [here("./worker.ts")],
-  outfile: here("./results/worker.js"),
-  bundle: true,
+await bundleAndRun(new URL("./", import.meta.url), {
   platform: "neutral",
   conditions: ["workerd", "worker", "browser"],
   mainFields: ["module", "main"],
-  format: "esm",
-  target: "es2022",
-  minify: false,
   define: { "process.env.NODE_ENV": '"production"' },
-  external: ["node:*"],
-  logLevel: "warning",
 });
-const outfile = here("./results/bench.mjs");
-await build({
-  entryPoints: [here("./bench.ts")],
-  outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  logLevel: "warning",
-});
-await import(pathToFileURL(outfile).href);
