@@ -367,12 +367,13 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     const query = allowedQuery(url.searchParams, m.route.query);
     const key = pageKey(await currentBuild(env), m.path, query);
     // Renders see a clean request: nothing user-specific can end up in a shared entry.
-    const renderRequest = new Request(`${url.origin}${m.path}${query}`, { headers: { accept: request.headers.get("accept") ?? "text/html" } });
+    // Built only when something renders: a HIT never needs it.
+    const renderRequest = () => new Request(`${url.origin}${m.path}${query}`, { headers: { accept: request.headers.get("accept") ?? "text/html" } });
     const cache = handler();
 
     if (prerendering) {
       // Answer only once the entry is stored, so the CLI can read it back at once.
-      const response = await miss(cache, key, m, request, renderRequest, env, ctx, timing, "REVALIDATED");
+      const response = await miss(cache, key, m, request, renderRequest(), env, ctx, timing, "REVALIDATED");
       const body = new Uint8Array(await response.arrayBuffer());
       await misses.current(key);
       const headers = new Headers(response.headers);
@@ -382,7 +383,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     const forced = request.headers.get(REVALIDATE_HEADER);
     if (forced !== null) {
       const secret = options.revalidateEndpoint?.secret(env);
-      if (secret && (await secretsEqual(forced, secret))) return miss(cache, key, m, request, renderRequest, env, ctx, timing, "REVALIDATED");
+      if (secret && (await secretsEqual(forced, secret))) return miss(cache, key, m, request, renderRequest(), env, ctx, timing, "REVALIDATED");
     }
 
     let page: CachedPage | null = null;
@@ -395,10 +396,10 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     }
     if (page && !page.stale) return servePage(page, request, "HIT", now(), timing.header("HIT"));
     if (page) {
-      ctx.waitUntil(regenerate(cache, key, page, m, renderRequest, env, ctx));
+      ctx.waitUntil(regenerate(cache, key, page, m, renderRequest(), env, ctx));
       return servePage(page, request, "STALE", now(), timing.header("STALE"));
     }
-    return miss(cache, key, m, request, renderRequest, env, ctx, timing, "MISS");
+    return miss(cache, key, m, request, renderRequest(), env, ctx, timing, "MISS");
   }
 
   return {
