@@ -10,7 +10,7 @@ import { CliError } from "../src/errors.js";
 import { asNamespace } from "../src/kv/adapter.js";
 import { kvPersistDir, openLocal } from "../src/kv/local.js";
 import { listAll } from "../src/kv/target.js";
-import { buildFixture } from "./fixtures/build.js";
+import { buildFixture, buildFixtureWithVite } from "./fixtures/build.js";
 
 const quiet = { log: () => {}, progress: false };
 const PAGES = ["/", "/products/1", "/products/2", "/products/3", "/products/4", "/products/5"];
@@ -129,6 +129,40 @@ describe("prerender --local", () => {
     expect((error as CliError).code).toBe("ERR_NO_PRERENDER_SUPPORT");
     expect((error as CliError).hint).toContain("createISR");
   });
+});
+
+describe("prerender on real `vite build` output (@cloudflare/vite-plugin)", () => {
+  it("finds dist/<name>/wrangler.json, renders with the built Worker, and the Worker then serves HITs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "edge-isr-vite-"));
+    await buildFixtureWithVite(dir, { PAGES: "2" });
+    const persistTo = join(dir, ".wrangler", "state");
+    const cwd = process.cwd();
+    process.chdir(dir); // the default: dist/*/wrangler.json in the current directory
+    let result: Awaited<ReturnType<typeof prerender>>;
+    try {
+      result = await prerender({ persistTo, ...quiet });
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(result.rendered).toBe(3);
+    expect(result.failed.map((f) => f.path)).toEqual(["/broken"]);
+    const mf = new Miniflare({
+      modules: true,
+      modulesRules: [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }],
+      modulesRoot: join(dir, "dist", "fixture"),
+      scriptPath: join(dir, "dist", "fixture", "index.mjs"),
+      compatibilityDate: "2026-04-01",
+      kvNamespaces: { CACHE: "fixture-ns" },
+      kvPersist: kvPersistDir(persistTo),
+    });
+    try {
+      const res = await mf.dispatchFetch("http://localhost/products/2");
+      expect(res.headers.get("x-edge-isr-cache")).toBe("HIT");
+      expect(await res.text()).toContain("<h1>/products/2</h1>");
+    } finally {
+      await mf.dispose();
+    }
+  }, 120_000);
 });
 
 describe("prerender --remote (the official cloudflare client against Miniflare's KV API mirror)", () => {
