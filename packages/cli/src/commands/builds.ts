@@ -12,6 +12,7 @@ import { decodeHeader, ENTRY_PREFIX, HASHED_PREFIX, parseMetadata } from "@edge-
 import { BUILD_POINTER_KEY, parsePointer, type BuildPointer } from "@edge-isr/runtime";
 import { CliError } from "../errors.js";
 import type { KVTarget } from "../kv/target.js";
+import { pool } from "../pool.js";
 
 export interface BuildInfo {
   id: string;
@@ -76,19 +77,6 @@ export function progressBar(total: number, label: string): { update(done: number
   );
   bar.start(total, 0);
   return { update: (done) => bar.update(done), stop: () => bar.stop() };
-}
-
-/** Runs `work` over `items`, `concurrency` at a time. */
-export async function pool<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await work(items[i]!, i);
-      }
-    }),
-  );
 }
 
 /** The pointer stored in KV, or undefined when there is none (or it is not a pointer). */

@@ -6,7 +6,8 @@ import { ENTRY_PREFIX, HASHED_PREFIX, kvKeyFor, lifespan, parseMetadata, readPar
 import { normalizePath } from "@edge-isr/runtime";
 import { CliError } from "../errors.js";
 import type { KVTarget } from "../kv/target.js";
-import { cacheKeyOf, formatAge, formatBytes, formatTable, pool, readPointer } from "./builds.js";
+import { cacheKeyOf, formatAge, formatBytes, formatTable, readPointer } from "./builds.js";
+import { pool } from "../pool.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const seconds = (s: number | undefined) => (s === undefined ? "—" : `${s}s`);

@@ -4,6 +4,7 @@
  */
 import { join, resolve } from "node:path";
 import { Miniflare } from "miniflare";
+import { pool } from "../pool.js";
 import type { KVEntry, KVListed, KVTarget } from "./target.js";
 
 type Binding = Awaited<ReturnType<Miniflare["getKVNamespace"]>>;
@@ -24,14 +25,10 @@ export function bindingTarget(kv: Binding, description: string, close: () => Pro
     },
     async putMany(entries, onProgress) {
       let done = 0;
-      let next = 0;
-      const lane = async () => {
-        while (next < entries.length) {
-          await this.put(entries[next++]!);
-          onProgress?.(++done);
-        }
-      };
-      await Promise.all(Array.from({ length: 8 }, lane));
+      await pool(entries, 8, async (entry) => {
+        await this.put(entry);
+        onProgress?.(++done);
+      });
     },
     delete: (key) => kv.delete(key),
     async *list(prefix): AsyncIterable<KVListed> {

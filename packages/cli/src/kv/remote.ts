@@ -7,6 +7,7 @@
  */
 import Cloudflare from "cloudflare";
 import { CliError, redact } from "../errors.js";
+import { pool } from "../pool.js";
 import type { KVEntry, KVListed, KVTarget } from "./target.js";
 
 export const BULK_MAX_PAIRS = 10_000;
@@ -104,15 +105,10 @@ export function openRemote(options: RemoteOptions): KVTarget {
             bulkAvailable = false; // no bulk endpoint: one PUT per key from here on
           }
         }
-        let next = 0;
-        await Promise.all(
-          Array.from({ length: 6 }, async () => {
-            while (next < batch.length) {
-              await target.put(batch[next++]!);
-              onProgress?.(++done);
-            }
-          }),
-        );
+        await pool(batch, 6, async (entry) => {
+          await target.put(entry);
+          onProgress?.(++done);
+        });
       }
     },
     async delete(key) {
