@@ -38,9 +38,10 @@ export function concat(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** SHA-256 via Web Crypto. */
-export async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(text) as BufferSource));
+/** SHA-256 via Web Crypto, of a string's UTF-8 or of bytes. */
+export async function sha256(input: string | Uint8Array): Promise<Uint8Array> {
+  const bytes = typeof input === "string" ? utf8(input) : input;
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
 }
 
 export function toHex(bytes: Uint8Array): string {

@@ -4,7 +4,7 @@
  * invalidation is paid when it happens (see sweep.ts), not on every hit.
  */
 import { type StoredEntry, CorruptEntry, decodeEntry, encodeEntry, isKind, readParts, verifyRawPart } from "./codec.js";
-import { base64UrlPrefix } from "./bytes.js";
+import { base64UrlPrefix, sha256 } from "./bytes.js";
 import { DecodedMemo } from "./memo.js";
 import { EdgeIsrCacheError, quoteKey } from "./errors.js";
 import { kvKeyFor } from "./keys.js";
@@ -270,7 +270,7 @@ export class KVCacheHandler implements CacheHandler {
     const lastModified = this.now();
     const entry: StoredEntry = { key, value: data, tags, lastModified, cacheControl };
     const [kvKey, encoded, hashes] = await Promise.all([kvKeyFor(this.prefix, key), encodeEntry(entry), tagHashes(tags)]);
-    const contentHash = base64UrlPrefix(new Uint8Array(await crypto.subtle.digest("SHA-256", encoded.bytes as BufferSource)), 8);
+    const contentHash = base64UrlPrefix(await sha256(encoded.bytes), 8);
     if (encoded.bytes.byteLength > KVLimits.maxValueBytes) {
       throw new EdgeIsrCacheError(
         "ERR_VALUE_TOO_LARGE",
