@@ -51,6 +51,7 @@ addTargetOptions(
     .command("prerender")
     .description("render the app's static pages with its own built Worker and store them in KV")
     .option("--worker <path>", "the built Worker's wrangler.json (default: dist/*/wrangler.json, as vite build writes it)")
+    .option("--url <origin>", "prerender through a running server (vite dev, wrangler dev) whose Worker has EDGE_ISR_PRERENDER_TOKEN; export the same token")
     .option("--routes <file>", "render these paths instead (one per line, or a JSON array)")
     .option("--from-traffic <file>", "choose paths from a request log or analytics export (path,count per line, or JSON)")
     .option("--coverage <share>", "with --from-traffic: the fewest paths covering this share of requests", "0.9")
@@ -60,7 +61,7 @@ addTargetOptions(
     .option("--resume", "skip pages already stored for this build")
     .option("--no-verify", "skip reading every entry back")
     .option("--since <date>", "never overwrite entries the runtime wrote after this (default: when the run starts)")
-    .addHelpText("after", "\nExample:\n  $ vite build && edge-isr prerender --concurrency 16"),
+    .addHelpText("after", "\nExamples:\n  $ vite build && edge-isr prerender --concurrency 16\n  $ EDGE_ISR_PRERENDER_TOKEN=$TOKEN edge-isr prerender --url http://localhost:5173"),
 ).action(async (...args: unknown[]) => {
   const command = args[args.length - 1] as Command;
   const code = await runPrerender(command.opts() as PrerenderFlags);

@@ -22,7 +22,8 @@ export type CliErrorCode =
   | "ERR_IMPORT_FILE"
   | "ERR_ENTRY_NOT_FOUND"
   | "ERR_PURGE_FAILED"
-  | "ERR_EXPORT_FILE";
+  | "ERR_EXPORT_FILE"
+  | "ERR_SERVER_UNREACHABLE";
 
 export class CliError extends Error {
   override readonly name = "CliError";

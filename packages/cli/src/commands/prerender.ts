@@ -11,7 +11,6 @@
 import { dirname } from "node:path";
 import { SingleBar } from "cli-progress";
 import { decodeHeader, KVLimits, parseMetadata } from "@edge-isr/kv-cache-handler";
-import { PRERENDER_HEADER, PRERENDER_MANIFEST_PATH } from "@edge-isr/runtime";
 import { Miniflare } from "miniflare";
 import { findBuiltWorker, findSourceConfig, namespaceIdFor } from "../config.js";
 import { CliError } from "../errors.js";
@@ -20,10 +19,12 @@ import { openRemote, type RemoteOptions } from "../kv/remote.js";
 import { type KVEntry, type KVTarget, listAll } from "../kv/target.js";
 import type { TargetFlags } from "../target-options.js";
 import { pool } from "../pool.js";
-import { coverPaths, readRoutes, readTraffic } from "../traffic.js";
+import { prerenderUrl } from "./prerender-url.js";
+import { choosePaths, readManifest, renderPaths, type WorkerFetch } from "./prerender-steps.js";
 
 export interface PrerenderFlags extends TargetFlags {
   worker?: string;
+  url?: string;
   routes?: string;
   fromTraffic?: string;
   coverage: string;
@@ -92,6 +93,12 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
     ? openRemote({ namespaceId: namespaceIdFor(findSourceConfig(options.config), binding, options.env), ...options.remoteOptions })
     : undefined;
 
+  const otherNamespaces = Object.fromEntries(
+    (worker.kv_namespaces ?? []).filter((ns) => ns.binding !== binding).map((ns) => [ns.binding, ns.id ?? ns.preview_id ?? ns.binding]),
+  );
+  if (remote && Object.keys(otherNamespaces).length) {
+    log(`note: ${Object.keys(otherNamespaces).join(", ")} ${Object.keys(otherNamespaces).length === 1 ? "is" : "are"} bound to empty local namespaces while rendering; only ${binding} is remote.`);
+  }
   const token = crypto.randomUUID();
   const persistTo = options.persistTo ?? ".wrangler/state";
   let mf: Miniflare;
@@ -103,7 +110,9 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
       scriptPath: worker.main,
       compatibilityDate: worker.compatibility_date ?? "2026-04-01",
       compatibilityFlags: worker.compatibility_flags ?? [],
-      kvNamespaces: { [binding]: localId },
+      // Every KV namespace the Worker binds, so renders read the same data (a CMS, a
+      // product table) that vite preview / vite dev see in the local state.
+      kvNamespaces: { ...otherNamespaces, [binding]: localId },
       kvPersist: remote || options.dryRun ? false : kvPersistDir(persistTo),
       bindings: {
         ...Object.fromEntries(Object.entries(worker.vars ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
@@ -118,24 +127,14 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
   const workerKV = bindingTarget(await mf.getKVNamespace(binding), remote ? "in-memory" : `local ${persistTo} (namespace ${localId})`);
   const target: KVTarget = remote ?? workerKV;
 
+  // Miniflare's Response is undici's; the steps use only the standard part of it.
+  const send: WorkerFetch = (path, headers) => mf.dispatchFetch(`${ORIGIN}${path}`, { headers }) as unknown as Promise<Response>;
   try {
-    const manifestRes = await mf.dispatchFetch(`${ORIGIN}${PRERENDER_MANIFEST_PATH}`, { headers: { [PRERENDER_HEADER]: token } });
-    const manifest = manifestRes.headers.get("content-type")?.includes("json") ? ((await manifestRes.json()) as { buildId?: string; paths?: string[] }) : undefined;
-    if (!manifest?.buildId || !Array.isArray(manifest.paths)) {
-      throw new CliError("ERR_NO_PRERENDER_SUPPORT", `the Worker did not answer ${PRERENDER_MANIFEST_PATH} (status ${manifestRes.status})`, "serve your pages with createISR() from @edge-isr/runtime (it answers the manifest to `edge-isr prerender` only), and build again.");
-    }
-    const buildId = manifest.buildId;
+    const { buildId, paths } = await readManifest(send, token, `the built Worker ${worker.main}`);
     if (options.buildId && options.buildId !== buildId) {
       throw new CliError("ERR_BAD_ARGUMENT", `--build-id ${options.buildId} was given but the Worker stores under build ${buildId}`, "have createISR read it: buildId: (env) => env.EDGE_ISR_BUILD_ID ?? \"<your default>\".");
     }
-
-    let planned = options.routes ? readRoutes(options.routes) : manifest.paths;
-    if (options.fromTraffic) {
-      const { paths, covered, total } = coverPaths(readTraffic(options.fromTraffic), options.coverage ?? 0.9);
-      planned = paths;
-      log(`traffic: ${paths.length} paths cover ${((covered / Math.max(1, total)) * 100).toFixed(1)}% of ${total} requests`);
-    }
-    planned = [...new Set(planned)];
+    const planned = choosePaths(paths, options, log);
     const keyOf = (path: string) => `${buildId}:${path}`;
     const skipped: PrerenderResult["skipped"] = [];
 
@@ -156,26 +155,9 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
     }
 
     const started = performance.now();
-    const bar = options.progress ?? process.stdout.isTTY ? new SingleBar({ format: "prerender [{bar}] {value}/{total} pages | {rate} pages/s | {failed} failed", hideCursor: true }) : undefined;
-    bar?.start(todo.length, 0, { rate: "0", failed: 0 });
-    const failed: PrerenderResult["failed"] = [];
-    const stored: string[] = [];
-    let done = 0;
-    await pool(todo, concurrency, async (path) => {
-      try {
-        const res = await mf.dispatchFetch(`${ORIGIN}${path}`, { headers: { [PRERENDER_HEADER]: token, accept: "text/html" } });
-        await res.arrayBuffer();
-        const key = res.headers.get("x-edge-isr-key");
-        if (res.status >= 400) failed.push({ path, reason: `the Worker answered ${res.status}` });
-        else if (!key) failed.push({ path, reason: `not stored (${res.headers.get("x-edge-isr-bypass") ?? res.headers.get("x-edge-isr-cache") ?? "no ISR route"})` });
-        else stored.push(key);
-      } catch (error) {
-        failed.push({ path, reason: (error as Error).message });
-      }
-      done++;
-      bar?.update(done, { rate: (done / ((performance.now() - started) / 1000)).toFixed(0), failed: failed.length });
-    });
-    bar?.stop();
+    const rendered = await renderPaths(send, token, todo, concurrency, options.progress);
+    const failed: PrerenderResult["failed"] = rendered.failed;
+    const stored = rendered.stored.map((s) => s.key);
 
     // Copy to the remote namespace, never over an entry the runtime regenerated since the build
     // started: listed again now, just before writing, since that is when it matters.
@@ -252,6 +234,7 @@ export async function runPrerender(flags: PrerenderFlags): Promise<number> {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new CliError("ERR_BAD_ARGUMENT", `--concurrency ${flags.concurrency} is not a whole number ≥ 1`, "pass e.g. --concurrency 8.");
   }
+  if (flags.url) return runPrerenderUrl(flags, concurrency);
   const result = await prerender({
     ...(flags.worker ? { worker: flags.worker } : {}),
     remote: Boolean(flags.remote),
@@ -277,11 +260,39 @@ export async function runPrerender(flags: PrerenderFlags): Promise<number> {
       `${result.skipped.length} skipped, ${result.failed.length} failed`,
   );
   for (const s of result.skipped) console.log(`  skipped ${s.path}: ${s.reason}`);
-  if (result.failed.length) {
-    console.error(`\n✘ [ERR_PRERENDER_FAILED] ${result.failed.length} page(s) failed:`);
-    for (const f of result.failed) console.error(`  ${f.path}: ${f.reason}`);
-    console.error("\n  How to solve this error: open the failing paths with `vite preview` to see why; the other pages are stored, and --resume skips them next time.");
-    return 1;
+  return reportFailures(result.failed, "open the failing paths with `vite preview` to see why; the other pages are stored, and --resume skips them next time.");
+}
+
+function reportFailures(failed: { path: string; reason: string }[], solution: string): number {
+  if (!failed.length) return 0;
+  console.error(`\n✘ [ERR_PRERENDER_FAILED] ${failed.length} page(s) failed:`);
+  for (const f of failed) console.error(`  ${f.path}: ${f.reason}`);
+  console.error(`\n  How to solve this error: ${solution}`);
+  return 1;
+}
+
+/** `--url`: through a running server; the flags that name a build or a namespace do not apply. */
+async function runPrerenderUrl(flags: PrerenderFlags, concurrency: number): Promise<number> {
+  const clashing = (["worker", "remote", "env", "resume", "since", "buildId"] as const).filter((name) => flags[name] !== undefined && flags[name] !== false);
+  if (clashing.length) {
+    const names = clashing.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ");
+    throw new CliError("ERR_BAD_ARGUMENT", `--url cannot be combined with ${names}`, "with --url the running server's Worker decides the build and stores in its own KV; drop those flags, or drop --url to prerender a build.");
   }
-  return 0;
+  const result = await prerenderUrl({
+    url: flags.url!,
+    token: process.env.EDGE_ISR_PRERENDER_TOKEN,
+    concurrency,
+    verify: flags.verify !== false,
+    dryRun: Boolean(flags.dryRun),
+    coverage: Number(flags.coverage),
+    ...(flags.routes ? { routes: flags.routes } : {}),
+    ...(flags.fromTraffic ? { fromTraffic: flags.fromTraffic } : {}),
+  });
+  if (flags.dryRun) return 0;
+  const rate = result.rendered / Math.max(result.seconds, 0.001);
+  console.log(
+    `prerendered ${result.rendered} pages of build ${result.buildId} through ${result.origin} (stored by its Worker${flags.verify === false ? "" : ", each read back as a HIT"}): ` +
+      `${size(result.servedBytes)} of pages, ${rate.toFixed(0)} pages/s, ${result.failed.length} failed`,
+  );
+  return reportFailures(result.failed, `open the failing paths on ${result.origin} to see why; the other pages are stored.`);
 }
