@@ -2,6 +2,7 @@
  * Root Vitest config: one project per place tests run.
  * - `workerd`: handler and contract tests inside workerd on Miniflare's real KV.
  * - `node`: tests that drive Miniflare or built artefacts from Node.
+ * - `e2e`: the demo in real Chromium, under vite preview and vite dev.
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -30,6 +31,19 @@ export default defineConfig({
         test: {
           name: "workerd-vinext",
           include: ["test/contract/vinext.test.ts"],
+        },
+      },
+      {
+        // The demo in Chromium (preview and dev). Alone, after the others: it builds
+        // apps/demo and serves it, and shares the machine's two cores with nobody.
+        test: {
+          name: "e2e",
+          environment: "node",
+          include: ["test/e2e/**/*.test.ts"],
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {

@@ -1,10 +1,134 @@
 #!/usr/bin/env node
-// `npm run demo` / `npm run dev`: the demo app (apps/demo) arrives with a later
-// capability. Until then this says so plainly and points at what works today.
-const dev = process.argv.includes("--dev");
-console.log(`edge-isr: the demo (apps/demo) arrives with a later capability, so \`npm run ${dev ? "dev" : "demo"}\` has nothing to serve yet.
+/**
+ * `npm run demo`: build the packages and apps/demo, prerender its pages into the
+ * local KV state with `edge-isr prerender`, then serve the build in workerd
+ * with `vite preview`. `npm run dev` (`--dev`) does the same, but serves with
+ * `vite dev` (HMR) and prerenders through the dev server itself (build id "dev").
+ *
+ * Options (for tests and the curious):
+ *   --port <n>          port to listen on (default 4173 preview, 5173 dev; the next free one if taken)
+ *   --persist-to <dir>  local KV state directory (default apps/demo/.wrangler/state)
+ *   --no-prerender      serve without prerendering (every page starts as a MISS)
+ * Environment: DEMO_REVALIDATE_SECONDS (freshness window, default 20), DEMO_ADMIN_SECRET.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
-What works today:
-  npm test        the cache-handler contract suite, inside workerd on Miniflare's KV
-  npm run bench   KV reads/writes per hit, stored bytes and get CPU vs vinext's handler
-  npm run build   builds packages/kv-cache-handler/dist/index.js`);
+const root = fileURLToPath(new URL("..", import.meta.url));
+const demo = resolve(root, "apps/demo");
+const cli = resolve(root, "packages/cli/bin/edge-isr.js");
+
+function parse() {
+  try {
+    return parseArgs({
+  options: {
+    dev: { type: "boolean", default: false },
+    port: { type: "string" },
+    "persist-to": { type: "string" },
+    prerender: { type: "boolean", default: true },
+    "no-prerender": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+  allowNegative: true,
+    }).values;
+  } catch (error) {
+    fail(`${error.message} (npm run demo -- --help lists the options)`);
+  }
+}
+const args = parse();
+if (args.help) {
+  console.log(`Usage: npm run demo -- [options]    (npm run dev -- [options] for vite dev)
+
+  --port <n>          port to listen on (default 4173, dev 5173; the next free one if taken)
+  --persist-to <dir>  local KV state directory (default apps/demo/.wrangler/state)
+  --no-prerender      serve without prerendering (every page starts as a MISS)
+
+Environment: DEMO_REVALIDATE_SECONDS (freshness window, default 20), DEMO_ADMIN_SECRET.`);
+  process.exit(0);
+}
+const dev = args.dev;
+const prerenderPages = args.prerender && !args["no-prerender"];
+// A relative --persist-to is taken from where npm was run; the default lives in apps/demo.
+const persistTo = args["persist-to"] ? resolve(process.env.INIT_CWD ?? process.cwd(), args["persist-to"]) : resolve(demo, ".wrangler/state");
+const port = args.port === undefined ? (dev ? 5173 : 4173) : Number(args.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number (0–65535), got ${JSON.stringify(args.port)}`);
+// vite.config.ts reads these when it loads (in this process).
+process.env.DEMO_PERSIST_TO = persistTo;
+const windowSeconds = process.env.DEMO_REVALIDATE_SECONDS ?? "20";
+
+function fail(message) {
+  console.error(`edge-isr demo: ${message}`);
+  process.exit(1);
+}
+
+function run(title, command, commandArgs, cwd) {
+  console.log(`\n▸ ${title}`);
+  const result = spawnSync(command, commandArgs, { cwd, stdio: "inherit", env: process.env });
+  if (result.status !== 0) fail(`${title} failed (exit ${result.status ?? result.signal}); the output above says why`);
+}
+
+/** Like run(), without blocking this process (it is serving the pages being rendered). */
+function runAsync(title, commandArgs, extraEnv) {
+  console.log(`\n▸ ${title}`);
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, commandArgs, { cwd: demo, stdio: "inherit", env: { ...process.env, ...extraEnv } });
+    child.on("exit", (code, signal) => (code === 0 ? resolveRun() : fail(`${title} failed (exit ${code ?? signal}); the output above says why`)));
+  });
+}
+
+const serverUrl = (server) => (server.resolvedUrls?.local[0] ?? `http://localhost:${port}/`).replace(/\/$/, "");
+
+const started = Date.now();
+run("building @edge-isr/kv-cache-handler, @edge-isr/runtime and the edge-isr command", "npm", ["run", "build", "--silent"], root);
+
+const { createBuilder, createServer, preview } = await import("vite");
+const prune = () => run("pruning older builds' entries (edge-isr prune --keep 1)", process.execPath, [cli, "prune", "--keep", "1", "--persist-to", persistTo], demo);
+let server;
+if (dev) {
+  // vite dev serves build "dev" from the sources: prerender through it (edge-isr prerender --url),
+  // so the stored pages link the dev server's modules, not a build's hashed files.
+  const token = randomUUID();
+  process.env.DEMO_PRERENDER_TOKEN = token;
+  if (prerenderPages) prune();
+  console.log("\n▸ starting vite dev");
+  server = await (await createServer({ root: demo, server: { port, strictPort: false } })).listen();
+  if (prerenderPages) {
+    await runAsync("prerendering the pages through the dev server (edge-isr prerender --url)", [cli, "prerender", "--url", serverUrl(server)], { EDGE_ISR_PRERENDER_TOKEN: token });
+  }
+} else {
+  console.log("\n▸ building apps/demo (vite build: client, then the Worker)");
+  const builder = await createBuilder({ root: demo, logLevel: "warn" });
+  await builder.buildApp();
+  if (prerenderPages) {
+    run("prerendering the pages into the local KV state (edge-isr prerender)", process.execPath, [cli, "prerender", "--persist-to", persistTo], demo);
+    prune();
+  }
+  server = await preview({ root: demo, preview: { port, strictPort: false } });
+}
+const url = serverUrl(server);
+
+console.log(`
+edge-isr demo (${dev ? "vite dev, HMR on" : "vite preview: the built Worker in workerd"}) — ready in ${((Date.now() - started) / 1000).toFixed(1)} s
+
+  ➜  ${url}/
+
+Try this (every page shows a badge: HIT / STALE / MISS, when it was generated, its age):
+  1. ${url}/products/1 — HIT: rendered at build time by edge-isr prerender, served from KV.
+  2. Wait ${windowSeconds} s and reload — STALE: the old page at once while a new one renders; reload again: HIT, new time.
+  3. ${url}/products/1/reviews — not prerendered: MISS on the first visit, HIT on the next.
+  4. ${url}/admin — change a price (secret: edge-isr-demo on localhost); the product page shows it on the next view.
+  5. ${url}/admin/cache — every entry in KV (route, build, size, age, state, tags); purge a tag.
+  Or from a terminal: curl -sI ${url}/products/1 | grep -i x-edge-isr
+
+Windows: DEMO_REVALIDATE_SECONDS=${windowSeconds}. Local KV state: ${persistTo}. Ctrl-C stops.
+ready: ${url}/`);
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, async () => {
+    await server.close();
+    process.exit(0);
+  });
+}
