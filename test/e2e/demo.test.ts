@@ -41,6 +41,18 @@ async function visit(page: Page, url: string, navigate?: () => Promise<unknown>)
   };
 }
 
+/** Submits product `id`'s form in /admin, as a person would, and waits for the confirmation. */
+async function editProduct(page: Page, url: string, id: string, edit: { name?: string; price?: string; mode?: "expire" | "stale" }) {
+  await page.goto(`${url}/admin`);
+  const form = page.locator(`[data-testid="edit-${id}"]`);
+  if (edit.name !== undefined) await form.locator('input[name="name"]').fill(edit.name);
+  if (edit.price !== undefined) await form.locator('input[name="price"]').fill(edit.price);
+  if (edit.mode) await form.locator("select").selectOption(edit.mode);
+  await form.locator('input[name="secret"]').fill(SECRET);
+  await Promise.all([page.waitForURL(/\/admin\?ok=/), form.locator('button[type="submit"]').click()]);
+  await expect(page.textContent('[data-testid="flash"]')).resolves.toContain(`saved product ${id}`);
+}
+
 const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
 
 for (const mode of ["preview", "dev"] as const) {
@@ -84,13 +96,7 @@ for (const mode of ["preview", "dev"] as const) {
     });
 
     it("shows an admin edit on the next view when its pages are expired", async () => {
-      await page.goto(`${demo.url}/admin`);
-      const form = page.locator('[data-testid="edit-2"]');
-      await form.locator('input[name="name"]').fill("Sourdough, now with seeds");
-      await form.locator('input[name="price"]').fill("7.25");
-      await form.locator('input[name="secret"]').fill(SECRET);
-      await Promise.all([page.waitForURL(/\/admin\?ok=/), form.locator('button[type="submit"]').click()]);
-      await expect(page.textContent('[data-testid="flash"]')).resolves.toContain("saved product 2");
+      await editProduct(page, demo.url, "2", { name: "Sourdough, now with seeds", price: "7.25" });
 
       const product = await visit(page, `${demo.url}/products/2`);
       expect(product).toMatchObject({ header: "MISS", badge: "MISS" });
@@ -102,12 +108,7 @@ for (const mode of ["preview", "dev"] as const) {
     });
 
     it("serves the old page once more after a 'stale' edit, then the new one", async () => {
-      await page.goto(`${demo.url}/admin`);
-      const form = page.locator('[data-testid="edit-4"]');
-      await form.locator('input[name="name"]').fill("Isolate Iced Tea, large");
-      await form.locator("select").selectOption("stale");
-      await form.locator('input[name="secret"]').fill(SECRET);
-      await Promise.all([page.waitForURL(/\/admin\?ok=/), form.locator('button[type="submit"]').click()]);
+      await editProduct(page, demo.url, "4", { name: "Isolate Iced Tea, large", mode: "stale" });
 
       const stale = await visit(page, `${demo.url}/products/4`);
       expect(stale).toMatchObject({ header: "STALE", badge: "STALE" });

@@ -8,12 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prerender } from "../src/commands/prerender.js";
+import { prerender, type PrerenderFlags, runPrerender } from "../src/commands/prerender.js";
 import { prerenderUrl } from "../src/commands/prerender-url.js";
-import { runPrerender, type PrerenderFlags } from "../src/commands/prerender.js";
 import { CliError } from "../src/errors.js";
 import { kvPersistDir } from "../src/kv/local.js";
-import { buildFixture } from "./fixtures/build.js";
+import { buildFixture, serveFixture } from "./fixtures/build.js";
 
 const quiet = { log: () => {}, progress: false };
 const TOKEN = "a-prerender-token-for-tests";
@@ -87,15 +86,7 @@ describe("prerender binds every KV namespace of the built Worker", () => {
 
     const result = await prerender({ worker, persistTo, routes: undefined, ...quiet });
     expect(result.rendered).toBe(2);
-    const serve = new Miniflare({
-      modules: true,
-      modulesRules: [{ type: "ESModule", include: ["**/*.js"] }],
-      modulesRoot: join(dir, "dist", "fixture"),
-      scriptPath: join(dir, "dist", "fixture", "index.js"),
-      compatibilityDate: "2026-04-01",
-      kvNamespaces: { CACHE: "fixture-ns", CONTENT: "content-ns" },
-      kvPersist: kvPersistDir(persistTo),
-    });
+    const serve = serveFixture(join(dir, "dist", "fixture"), persistTo, { kvNamespaces: { CONTENT: "content-ns" } });
     try {
       const res = await serve.dispatchFetch("http://localhost/products/1");
       expect(res.headers.get("x-edge-isr-cache")).toBe("HIT");

@@ -8,26 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prerender } from "../src/commands/prerender.js";
 import { CliError } from "../src/errors.js";
 import { asNamespace } from "../src/kv/adapter.js";
-import { kvPersistDir, openLocal } from "../src/kv/local.js";
+import { openLocal } from "../src/kv/local.js";
 import { listAll } from "../src/kv/target.js";
-import { buildFixture, buildFixtureWithVite } from "./fixtures/build.js";
+import { buildFixture, buildFixtureWithVite, serveFixture } from "./fixtures/build.js";
 
 const quiet = { log: () => {}, progress: false };
 const PAGES = ["/", "/products/1", "/products/2", "/products/3", "/products/4", "/products/5"];
-
-/** Runs the fixture's built Worker on a persisted state, as vite preview would. */
-async function serve(workerDir: string, persistTo: string) {
-  const mf = new Miniflare({
-    modules: true,
-    modulesRules: [{ type: "ESModule", include: ["**/*.js"] }],
-    modulesRoot: workerDir,
-    scriptPath: join(workerDir, "index.js"),
-    compatibilityDate: "2026-04-01",
-    kvNamespaces: { CACHE: "fixture-ns" },
-    kvPersist: kvPersistDir(persistTo),
-  });
-  return mf;
-}
 
 describe("prerender --local", () => {
   let dir: string;
@@ -47,7 +33,7 @@ describe("prerender --local", () => {
     expect(result.storedBytes).toBeGreaterThan(0);
     expect(result.rawBytes).toBeGreaterThan(result.storedBytes);
 
-    const mf = await serve(join(dir, "dist", "fixture"), persistTo);
+    const mf = serveFixture(join(dir, "dist", "fixture"), persistTo);
     try {
       for (const path of PAGES) {
         const res = await mf.dispatchFetch(`http://localhost${path}`);
@@ -146,15 +132,7 @@ describe("prerender on real `vite build` output (@cloudflare/vite-plugin)", () =
     }
     expect(result.rendered).toBe(3);
     expect(result.failed.map((f) => f.path)).toEqual(["/broken"]);
-    const mf = new Miniflare({
-      modules: true,
-      modulesRules: [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }],
-      modulesRoot: join(dir, "dist", "fixture"),
-      scriptPath: join(dir, "dist", "fixture", "index.mjs"),
-      compatibilityDate: "2026-04-01",
-      kvNamespaces: { CACHE: "fixture-ns" },
-      kvPersist: kvPersistDir(persistTo),
-    });
+    const mf = serveFixture(join(dir, "dist", "fixture"), persistTo, { main: "index.mjs" });
     try {
       const res = await mf.dispatchFetch("http://localhost/products/2");
       expect(res.headers.get("x-edge-isr-cache")).toBe("HIT");
