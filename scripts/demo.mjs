@@ -57,6 +57,9 @@ const port = args.port === undefined ? (dev ? 5173 : 4173) : Number(args.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number (0–65535), got ${JSON.stringify(args.port)}`);
 // vite.config.ts reads these when it loads (in this process).
 process.env.DEMO_PERSIST_TO = persistTo;
+// The demo never reads request.cf; without this Miniflare tries to download it and
+// prints a stack trace on machines without internet access.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 const windowSeconds = process.env.DEMO_REVALIDATE_SECONDS ?? "20";
 
 function fail(message) {
