@@ -5,13 +5,9 @@
  * with `vite preview`. `npm run dev` (`--dev`) does the same, but serves with
  * `vite dev` (HMR) and prerenders through the dev server itself (build id "dev").
  *
- * Options (for tests and the curious):
- *   --port <n>          port to listen on (default 4173 preview, 5173 dev; the next free one if taken)
- *   --persist-to <dir>  local KV state directory (default apps/demo/.wrangler/state)
- *   --no-prerender      serve without prerendering (every page starts as a MISS)
- * Environment: DEMO_REVALIDATE_SECONDS (freshness window, default 20), DEMO_ADMIN_SECRET.
+ * Options and environment variables: `npm run demo -- --help`.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,15 +20,14 @@ const cli = resolve(root, "packages/cli/bin/edge-isr.js");
 function parse() {
   try {
     return parseArgs({
-  options: {
-    dev: { type: "boolean", default: false },
-    port: { type: "string" },
-    "persist-to": { type: "string" },
-    prerender: { type: "boolean", default: true },
-    "no-prerender": { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
-  allowNegative: true,
+      options: {
+        dev: { type: "boolean", default: false },
+        port: { type: "string" },
+        "persist-to": { type: "string" },
+        prerender: { type: "boolean", default: true }, // --no-prerender turns it off
+        help: { type: "boolean", short: "h", default: false },
+      },
+      allowNegative: true,
     }).values;
   } catch (error) {
     fail(`${error.message} (npm run demo -- --help lists the options)`);
@@ -50,7 +45,7 @@ Environment: DEMO_REVALIDATE_SECONDS (freshness window, default 20), DEMO_ADMIN_
   process.exit(0);
 }
 const dev = args.dev;
-const prerenderPages = args.prerender && !args["no-prerender"];
+const prerenderPages = args.prerender;
 // A relative --persist-to is taken from where npm was run; the default lives in apps/demo.
 const persistTo = args["persist-to"] ? resolve(process.env.INIT_CWD ?? process.cwd(), args["persist-to"]) : resolve(demo, ".wrangler/state");
 const port = args.port === undefined ? (dev ? 5173 : 4173) : Number(args.port);
@@ -67,47 +62,42 @@ function fail(message) {
   process.exit(1);
 }
 
-function run(title, command, commandArgs, cwd) {
+/** Runs a step as a child process; the demo stops, pointing at its output, if it fails. */
+function run(title, command, commandArgs, extraEnv = {}) {
   console.log(`\n▸ ${title}`);
-  const result = spawnSync(command, commandArgs, { cwd, stdio: "inherit", env: process.env });
-  if (result.status !== 0) fail(`${title} failed (exit ${result.status ?? result.signal}); the output above says why`);
-}
-
-/** Like run(), without blocking this process (it is serving the pages being rendered). */
-function runAsync(title, commandArgs, extraEnv) {
-  console.log(`\n▸ ${title}`);
-  return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, commandArgs, { cwd: demo, stdio: "inherit", env: { ...process.env, ...extraEnv } });
-    child.on("exit", (code, signal) => (code === 0 ? resolveRun() : fail(`${title} failed (exit ${code ?? signal}); the output above says why`)));
+  return new Promise((done) => {
+    const child = spawn(command, commandArgs, { cwd: demo, stdio: "inherit", env: { ...process.env, ...extraEnv } });
+    child.on("exit", (code, signal) => (code === 0 ? done() : fail(`${title} failed (exit ${code ?? signal}); the output above says why`)));
   });
 }
 
 const serverUrl = (server) => (server.resolvedUrls?.local[0] ?? `http://localhost:${port}/`).replace(/\/$/, "");
 
 const started = Date.now();
-run("building @edge-isr/kv-cache-handler, @edge-isr/runtime and the edge-isr command", "npm", ["run", "build", "--silent"], root);
+await run("building @edge-isr/kv-cache-handler, @edge-isr/runtime and the edge-isr command", "npm", ["run", "build", "--silent", "--prefix", root]);
 
 const { createBuilder, createServer, preview } = await import("vite");
-const prune = () => run("pruning older builds' entries (edge-isr prune --keep 1)", process.execPath, [cli, "prune", "--keep", "1", "--persist-to", persistTo], demo);
+const prune = () => run("pruning older builds' entries (edge-isr prune --keep 1)", process.execPath, [cli, "prune", "--keep", "1", "--persist-to", persistTo]);
 let server;
 if (dev) {
   // vite dev serves build "dev" from the sources: prerender through it (edge-isr prerender --url),
   // so the stored pages link the dev server's modules, not a build's hashed files.
   const token = randomUUID();
   process.env.DEMO_PRERENDER_TOKEN = token;
-  if (prerenderPages) prune();
+  if (prerenderPages) await prune();
   console.log("\n▸ starting vite dev");
   server = await (await createServer({ root: demo, server: { port, strictPort: false } })).listen();
   if (prerenderPages) {
-    await runAsync("prerendering the pages through the dev server (edge-isr prerender --url)", [cli, "prerender", "--url", serverUrl(server)], { EDGE_ISR_PRERENDER_TOKEN: token });
+    // Asynchronously: this process is serving the pages being rendered.
+    await run("prerendering the pages through the dev server (edge-isr prerender --url)", process.execPath, [cli, "prerender", "--url", serverUrl(server)], { EDGE_ISR_PRERENDER_TOKEN: token });
   }
 } else {
   console.log("\n▸ building apps/demo (vite build: client, then the Worker)");
   const builder = await createBuilder({ root: demo, logLevel: "warn" });
   await builder.buildApp();
   if (prerenderPages) {
-    run("prerendering the pages into the local KV state (edge-isr prerender)", process.execPath, [cli, "prerender", "--persist-to", persistTo], demo);
-    prune();
+    await run("prerendering the pages into the local KV state (edge-isr prerender)", process.execPath, [cli, "prerender", "--persist-to", persistTo]);
+    await prune();
   }
   server = await preview({ root: demo, preview: { port, strictPort: false } });
 }

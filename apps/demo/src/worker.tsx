@@ -71,21 +71,23 @@ async function admin(request: Request, env: Env): Promise<Response> {
   const url = new URL(request.url);
   const { localDefault } = adminSecret(env, url);
   const flash: Flash | undefined = url.searchParams.has("ok") ? { kind: "ok", text: url.searchParams.get("ok")!.slice(0, 300) } : undefined;
-  const noStore = (response: Response) => {
+  // Admin pages are never cached: no window on the badge, and no-store for browsers and CDNs.
+  const adminPage = async (data: PageData, status = 200) => {
+    const response = await page(env, data, status, false);
     response.headers.set("cache-control", "no-store");
     return response;
   };
   const answer = async (result: ActionResult, view: () => Promise<PageData>) =>
-    "redirect" in result ? Response.redirect(new URL(result.redirect, url).toString(), 303) : noStore(await page(env, { ...(await view()), flash: result.flash } as PageData, result.status, false));
+    "redirect" in result ? Response.redirect(new URL(result.redirect, url).toString(), 303) : adminPage({ ...(await view()), flash: result.flash } as PageData, result.status);
   const adminView = async (): Promise<PageData> => ({ page: "admin", products: await listProducts(env.DB), localDefaultSecret: localDefault });
   const inspectorView = async (): Promise<PageData> => ({ page: "inspector", entries: await listEntries(env.CACHE, Date.now()), currentBuild: buildIdOf(env), now: Date.now(), localDefaultSecret: localDefault });
 
   const edit = /^\/admin\/products\/([^/]+)$/.exec(url.pathname);
   if (request.method === "POST" && edit) return answer(await editProduct(request, env, decodeURIComponent(edit[1]!), Date.now()), adminView);
   if (request.method === "POST" && url.pathname === "/admin/purge") return answer(await purgeTag(request, env, cache!), inspectorView);
-  if (request.method === "GET" && url.pathname === "/admin") return noStore(await page(env, { ...(await adminView()), flash } as PageData, 200, false));
-  if (request.method === "GET" && url.pathname === "/admin/cache") return noStore(await page(env, { ...(await inspectorView()), flash } as PageData, 200, false));
-  return noStore(await page(env, { page: "not-found", path: url.pathname }, 404, false));
+  if (request.method === "GET" && url.pathname === "/admin") return adminPage({ ...(await adminView()), flash } as PageData);
+  if (request.method === "GET" && url.pathname === "/admin/cache") return adminPage({ ...(await inspectorView()), flash } as PageData);
+  return adminPage({ page: "not-found", path: url.pathname }, 404);
 }
 
 export default {
