@@ -5,6 +5,7 @@
  */
 import { type StoredEntry, CorruptEntry, decodeEntry, encodeEntry, isKind, readParts, verifyRawPart } from "./codec.js";
 import { base64UrlPrefix, sha256 } from "./bytes.js";
+import { withDeadlines } from "./deadline.js";
 import { DecodedMemo } from "./memo.js";
 import { EdgeIsrCacheError, quoteKey } from "./errors.js";
 import { kvKeyFor } from "./keys.js";
@@ -40,8 +41,10 @@ export interface KVCacheHandlerOptions {
    * and more reads reach KV's central stores. Default: KV's own (60).
    */
   cacheTtl?: number;
-  /** A KV read slower than this is treated as a miss. Default 1500 ms. */
+  /** A KV read or list slower than this fails (a read is then a miss). Default 1500 ms. */
   readTimeoutMs?: number;
+  /** A KV put or delete slower than this fails (reported; the key's next write goes ahead). Default 10,000 ms. */
+  writeTimeoutMs?: number;
   /** Retries of a write answered 429. Default 3 (after 1, 2 and 4 s). */
   writeRetries?: number;
   /** Parallel reads/writes while sweeping entries for `revalidateTag`. Default 8. */
@@ -112,8 +115,10 @@ export class KVCacheHandler implements CacheHandler {
     if (!kv || typeof kv.getWithMetadata !== "function") {
       throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "KVCacheHandler needs a KV namespace binding, e.g. new KVCacheHandler(env.CACHE); check the binding name in wrangler.toml");
     }
-    this.kv = kv;
     this.options = options;
+    const readMs = positive("readTimeoutMs", options.readTimeoutMs, 1500);
+    const writeMs = positive("writeTimeoutMs", options.writeTimeoutMs, 10_000);
+    this.kv = withDeadlines(kv, { readMs, writeMs });
     this.prefix = options.prefix ?? (options.appPrefix ? `${options.appPrefix}:` : "");
     if (new TextEncoder().encode(this.prefix).byteLength > HandlerLimits.maxPrefixBytes) {
       throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `prefix ${quoteKey(this.prefix)} is over the limit of ${HandlerLimits.maxPrefixBytes} bytes`);
@@ -126,7 +131,7 @@ export class KVCacheHandler implements CacheHandler {
     this.memo = new DecodedMemo(options.memoBytes ?? DEFAULT_MEMO_BYTES);
     this.logger = options.logger ?? console;
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    this.writer = new KeyWriter(kv, { now: this.now, sleep, report: (e) => this.report(e), retries: options.writeRetries ?? 3 });
+    this.writer = new KeyWriter(this.kv, { now: this.now, sleep, report: (e) => this.report(e), retries: options.writeRetries ?? 3 });
   }
 
   /**
@@ -346,21 +351,9 @@ export class KVCacheHandler implements CacheHandler {
     this.requestSoftTags.clear();
   }
 
-  private async read(kvKey: string): Promise<{ value: ArrayBuffer | null; metadata: unknown } | null> {
-    const timeoutMs = this.options.readTimeoutMs ?? 1500;
+  private read(kvKey: string): Promise<{ value: ArrayBuffer | null; metadata: unknown }> {
     const options = this.options.cacheTtl === undefined ? ({ type: "arrayBuffer" } as const) : ({ type: "arrayBuffer", cacheTtl: this.options.cacheTtl } as const);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new EdgeIsrCacheError("ERR_KV_TIMEOUT", `KV read of ${quoteKey(kvKey)} took longer than ${timeoutMs} ms; served as a miss`, { key: kvKey })),
-        timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([this.kv.getWithMetadata<unknown>(kvKey, options), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.kv.getWithMetadata<unknown>(kvKey, options);
   }
 
   private rememberSoftTags(key: string, tags: string[]): void {
@@ -376,6 +369,15 @@ export class KVCacheHandler implements CacheHandler {
       // A throwing onError must not turn a cache problem into a page error.
     }
   }
+}
+
+/** A timeout option: a positive number of ms, or the default. */
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `${name} ${JSON.stringify(value)} must be a positive number of milliseconds`);
+  }
+  return value;
 }
 
 /** revalidate/expire from wherever Next.js or vinext put them. */

@@ -4,6 +4,8 @@
  * no deploy. Each isolate caches it for `cacheSeconds` (default 30): a fresh
  * isolate pays one extra KV read, then none until the cache runs out.
  */
+import { withTimeout } from "./timeout.js";
+
 export const BUILD_POINTER_KEY = "__edge-isr/build";
 
 /** What the pointer key holds: the current build and the ones before it, newest first. */
@@ -32,12 +34,13 @@ export class BuildPointerCache {
   constructor(
     private readonly cacheMs: number,
     private readonly now: () => number,
+    /** A pointer read slower than this falls back like a failed one. */
+    private readonly timeoutMs = 2000,
   ) {}
 
   async current(kv: PointerKV, fallback: string): Promise<string> {
     if (this.cached && this.cached.until > this.now()) return this.cached.build;
-    this.loading ??= kv
-      .get(BUILD_POINTER_KEY, "json")
+    this.loading ??= withTimeout(kv.get(BUILD_POINTER_KEY, "json"), this.timeoutMs, () => new Error(`reading ${BUILD_POINTER_KEY} took longer than ${this.timeoutMs} ms`))
       .then((raw) => parsePointer(raw)?.current ?? fallback)
       .catch(() => this.cached?.build ?? fallback)
       .then((build) => {

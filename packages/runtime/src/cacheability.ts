@@ -9,6 +9,9 @@
  */
 export const CACHEABLE_STATUS: readonly number[] = [200, 203, 204, 300, 301, 308, 404, 410];
 
+/** Headers Next.js's router sends when it fetches an RSC payload instead of HTML. */
+export const RSC_HEADERS = ["rsc", "next-router-state-tree", "next-router-prefetch", "next-router-segment-prefetch"] as const;
+
 export interface RequestPolicy {
   /** Cookie names that do not change the page; `true`: no cookie does. Default: any cookie bypasses. */
   ignoreCookies?: readonly string[] | true;
@@ -18,6 +21,11 @@ export interface RequestPolicy {
 export function requestBypassReason(request: Request, policy: RequestPolicy): string | undefined {
   if (request.method !== "GET" && request.method !== "HEAD") return `method ${request.method}`;
   if (request.headers.has("authorization")) return "Authorization header";
+  // A React Server Components request wants a different payload than the page's
+  // HTML: rendered for its client alone, never stored under the page's key.
+  const rsc = RSC_HEADERS.find((name) => request.headers.has(name));
+  if (rsc) return `RSC request (${rsc})`;
+  if (request.headers.get("accept")?.includes("text/x-component")) return "RSC request (Accept: text/x-component)";
   const cookie = request.headers.get("cookie");
   if (cookie && policy.ignoreCookies !== true) {
     const allowed = new Set(policy.ignoreCookies ?? []);

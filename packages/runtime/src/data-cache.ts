@@ -25,6 +25,7 @@ export interface CachedOptions {
  */
 export function cached<Args extends unknown[], T>(fn: (...args: Args) => T | Promise<T>, keyParts: readonly string[], options: CachedOptions = {}): (...args: Args) => Promise<T> {
   const flights = new SingleFlight<T>();
+  const landing = new Map<string, T>();
   const tags = [...(options.tags ?? [])];
   const report = options.onError ?? ((error: unknown) => console.error(`[edge-isr] data cache: ${String(error)}`));
 
@@ -35,10 +36,19 @@ export function cached<Args extends unknown[], T>(fn: (...args: Args) => T | Pro
       flights.run(key, async () => {
         const value = await fn(...args);
         const entry = { kind: "FETCH" as const, data: { headers: {}, body: JSON.stringify({ v: value }), url: key, status: 200 }, tags, revalidate: options.revalidate ?? false };
-        await handler.set(key, entry, { tags }).catch(report);
+        // Stored in the background: the caller has its value without waiting for
+        // KV's write, and later calls in this isolate get it until the write lands.
+        landing.set(key, value);
+        defer(
+          Promise.resolve()
+            .then(() => handler.set(key, entry, { tags }))
+            .catch(report)
+            .finally(() => landing.delete(key)),
+        );
         return value;
       });
 
+    if (landing.has(key)) return landing.get(key) as T;
     let hit: Awaited<ReturnType<CacheHandler["get"]>> = null;
     try {
       hit = await handler.get(key, { kind: "FETCH", tags, ...(typeof options.revalidate === "number" ? { revalidate: options.revalidate } : {}) });

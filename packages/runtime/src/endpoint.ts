@@ -2,7 +2,8 @@
  * `POST /_isr/revalidate` with `Authorization: Bearer <secret>` and a JSON
  * body `{ "tags"?: string[], "paths"?: (string | { path, type })[], "expire"?: number }`.
  * Disabled (404) when no secret is configured; 401 without the right secret
- * (compared in constant time); 400 naming the bad field; 413 over 64 KiB.
+ * (compared in constant time); 400 naming the bad field; 413 over 64 KiB;
+ * 503 when the invalidation did not fully reach KV, so the caller retries.
  * Answers counts only: it never returns entries.
  */
 import type { CacheHandler } from "@edge-isr/kv-cache-handler";
@@ -27,6 +28,9 @@ export async function secretsEqual(given: string, expected: string): Promise<boo
   for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
   return diff === 0;
 }
+
+const hasInvalidate = (handler: CacheHandler): handler is CacheHandler & { invalidate(tags: string[], durations: { expire?: number }): Promise<{ matched: number; failed: number }> } =>
+  typeof (handler as { invalidate?: unknown }).invalidate === "function";
 
 export async function handleRevalidate(request: Request, secret: string | undefined, handler: CacheHandler): Promise<Response> {
   if (!secret) return json(404, { error: "revalidation endpoint disabled: no secret configured" });
@@ -68,6 +72,14 @@ export async function handleRevalidate(request: Request, secret: string | undefi
       return json(400, { error: `field "paths[${i}]" is not a valid path` });
     }
   }
-  await handler.revalidateTag(all, expire === undefined ? {} : { expire: expire as number });
+  const durations = expire === undefined ? {} : { expire: expire as number };
+  try {
+    // KVCacheHandler's `invalidate` says how many KV writes failed; `revalidateTag` never throws.
+    const sweep = hasInvalidate(handler) ? await handler.invalidate(all, durations) : (await handler.revalidateTag(all, durations), undefined);
+    if (sweep?.failed) return json(503, { error: `revalidation reached ${sweep.matched} entries but ${sweep.failed} KV operations failed; try again` });
+  } catch (error) {
+    // The cache could not record it: say so, so the caller retries (pages keep being served).
+    return json(503, { error: `revalidation failed, try again: ${String((error as Error)?.message ?? error).slice(0, 200)}` });
+  }
   return json(200, { revalidated: { tags: tags.length, paths: paths.length }, expire: expire ?? null });
 }

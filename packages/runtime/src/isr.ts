@@ -26,6 +26,7 @@ import { etagOf, pageValue, storableHeaders } from "./store.js";
 import { Timing } from "./timing.js";
 import { type CompiledPattern, compilePattern } from "./route.js";
 import { BuildPointerCache, type PointerKV } from "./build-pointer.js";
+import { withTimeout } from "./timeout.js";
 
 /** The part of an ExecutionContext the runtime needs. */
 export interface WaitUntil {
@@ -93,8 +94,18 @@ export interface ISROptions<Env> {
   cacheableStatus?: readonly number[];
   /** A render slower than this fails (default 10,000 ms). */
   renderTimeoutMs?: number;
-  /** A cache read slower than this is a miss (default 2,000 ms). */
+  /**
+   * A cache read, build-pointer read or lease call slower than this is given up
+   * (default 2,000 ms): the read is a miss, the pointer falls back to `buildId`,
+   * the regeneration runs without the lease.
+   */
   cacheTimeoutMs?: number;
+  /**
+   * The origin renders see (e.g. `"https://shop.example"`); default: the request's.
+   * Set it when pages print absolute URLs: entries are shared by every host that
+   * reaches the Worker, so a render must not take its links from the `Host` header.
+   */
+  origin?: string | ((env: Env) => string | undefined);
   /** Retry backoff after a failed regeneration, seconds (default 3 doubling to 30). */
   retryBackoff?: { min: number; max: number };
   now?: () => number;
@@ -114,9 +125,12 @@ type LeaderOutcome =
   | { kind: "failed"; error: unknown };
 
 type MissResult =
-  | { kind: "stored"; page: CachedPage }
+  | { kind: "stored"; page: CachedPage; landed: Promise<void> }
   | { kind: "uncacheable" }
   | { kind: "failed"; error: unknown };
+
+/** The Accept header of every render: a page's entry is HTML whatever the client asked for. */
+const RENDER_ACCEPT = "text/html,application/xhtml+xml,*/*;q=0.8";
 
 /** Header the CLI and warm-up jobs send, with the revalidation secret, to force a render (REVALIDATED). */
 export const REVALIDATE_HEADER = "x-edge-isr-revalidate";
@@ -124,15 +138,6 @@ export const REVALIDATE_HEADER = "x-edge-isr-revalidate";
 export const PRERENDER_HEADER = "x-edge-isr-prerender";
 /** Path of the prerender manifest (the pages to render at build time), answered only to the prerender token. */
 export const PRERENDER_MANIFEST_PATH = "/_isr/prerender-manifest";
-
-async function withTimeout<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(error()), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Builds the ISR `fetch` for a Worker. See the package README for a quick start. */
 export function createISR<Env = unknown>(options: ISROptions<Env>) {
@@ -145,7 +150,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
   const backoff = options.retryBackoff ?? { min: 3, max: 30 };
   const endpointPath = options.revalidateEndpoint?.path ?? "/_isr/revalidate";
   const misses = new SingleFlight<MissResult>();
-  const pointer = options.buildPointer ? new BuildPointerCache((options.buildPointer.cacheSeconds ?? 30) * 1000, now) : undefined;
+  const pointer = options.buildPointer ? new BuildPointerCache((options.buildPointer.cacheSeconds ?? 30) * 1000, now, cacheTimeoutMs) : undefined;
   const prerenderTokenFor = options.prerenderToken ?? ((env: Env) => (env as { EDGE_ISR_PRERENDER_TOKEN?: string } | undefined)?.EDGE_ISR_PRERENDER_TOKEN);
   const regenerations = new SingleFlight<void>();
   /** Renders started, by reason (read by tests and benchmarks). */
@@ -160,6 +165,16 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     }
   };
   const handlerFor = (env: Env) => (typeof options.handler === "function" ? options.handler(env) : options.handler ?? getCacheHandler());
+  const originFor = (env: Env): string | undefined => {
+    const origin = typeof options.origin === "function" ? options.origin(env) : options.origin;
+    if (!origin) return undefined;
+    if (URL.canParse(origin)) return new URL(origin).origin;
+    report(new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `origin ${JSON.stringify(origin)} is not a URL such as "https://shop.example"; rendering with the request's origin`));
+    return undefined;
+  };
+  if (typeof options.origin === "string" && !URL.canParse(options.origin)) {
+    throw new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `origin ${JSON.stringify(options.origin)} is not a URL such as "https://shop.example"`);
+  }
   const buildIdFor = (env: Env) => (typeof options.buildId === "function" ? options.buildId(env) : options.buildId ?? "dev");
   const currentBuild = (env: Env) => (pointer ? pointer.current(options.buildPointer!.kv(env), buildIdFor(env)) : Promise.resolve(buildIdFor(env)));
 
@@ -210,17 +225,23 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     return route.expire === undefined ? { revalidate: route.revalidate } : { revalidate: route.revalidate, expire: route.expire };
   }
 
-  /** Stores a rendered body; returns the page as it will be served. */
-  async function store(handler: CacheHandler, key: string, m: Matched<Env>, status: number, headers: Headers, body: Uint8Array, generatedAt: number): Promise<CachedPage> {
+  /**
+   * Stores a rendered body. Returns the page as it will be served at once, and
+   * `landed`, which settles when the write did (or failed and was reported):
+   * nobody waits for KV's write before being answered.
+   */
+  async function store(handler: CacheHandler, key: string, m: Matched<Env>, status: number, headers: Headers, body: Uint8Array, generatedAt: number): Promise<{ page: CachedPage; landed: Promise<void> }> {
     const stored = storableHeaders(headers);
     const meta = { etag: await etagOf(body), generatedAt };
     const value = pageValue(body, status, stored, meta);
     const tags = tagsFor(m);
     const cacheControl = cacheControlFor(m.route);
-    await handler.set(key, value, { cacheControl, tags }).catch((cause: unknown) => {
-      report(new EdgeIsrRuntimeError("ERR_CACHE_WRITE", `storing ${key} failed: ${String(cause)}`, { cause }));
-    });
-    return {
+    const landed = Promise.resolve()
+      .then(() => handler.set(key, value, { cacheControl, tags }))
+      .catch((cause: unknown) => {
+        report(new EdgeIsrRuntimeError("ERR_CACHE_WRITE", `storing ${key} failed: ${String(cause)}`, { cause }));
+      });
+    const page: CachedPage = {
       lastModified: generatedAt,
       cacheControl,
       stale: false,
@@ -231,6 +252,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
       body: () => ({ body: body.slice(), gzip: false }),
       value: async () => value,
     };
+    return { page, landed };
   }
 
   /** Background regeneration of a stale page: one per isolate, optionally one per lease. */
@@ -240,7 +262,8 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
         const seconds = typeof m.route.revalidate === "number" ? Math.max(1, m.route.revalidate) : 30;
         try {
           const lease = new Lease(options.lease.kv(env), options.lease.seconds ?? 30, now);
-          if (!(await lease.acquire(key, seconds))) return;
+          const taken = await withTimeout(lease.acquire(key, seconds), cacheTimeoutMs, () => new Error(`the lease took longer than ${cacheTimeoutMs} ms`));
+          if (!taken) return;
         } catch (cause) {
           report(new EdgeIsrRuntimeError("ERR_LEASE", `lease for ${key} failed; regenerating without it: ${String(cause)}`, { cause }));
         }
@@ -251,7 +274,8 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
         const response = await render(m, request, env, ctx, "regenerate");
         const reason = responseBypassReason(response, cacheableStatus);
         if (reason) throw new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `regenerating ${key} gave a response that cannot be stored (${reason})`);
-        await store(handler, key, m, response.status, response.headers, new Uint8Array(await response.arrayBuffer()), started);
+        const { landed } = await store(handler, key, m, response.status, response.headers, new Uint8Array(await response.arrayBuffer()), started);
+        await landed; // one regeneration per key at a time, write included
       } catch (error) {
         stats.failures++;
         await keepStale(handler, key, stale, m, error);
@@ -309,7 +333,9 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
       const [toClient, toStore] = response.body ? response.body.tee() : [null, null];
       answer({ kind: "cacheable", response: new Response(toClient, response) });
       const bytes = toStore ? new Uint8Array(await new Response(toStore).arrayBuffer()) : new Uint8Array(0);
-      return { kind: "stored", page: await store(handler, key, m, response.status, response.headers, bytes, generatedAt) };
+      const { page, landed } = await store(handler, key, m, response.status, response.headers, bytes, generatedAt);
+      ctx.waitUntil(landed);
+      return { kind: "stored", page, landed };
     });
     ctx.waitUntil(shared);
     const outcome = await leader;
@@ -366,16 +392,19 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
 
     const query = allowedQuery(url.searchParams, m.route.query);
     const key = pageKey(await currentBuild(env), m.path, query);
-    // Renders see a clean request: nothing user-specific can end up in a shared entry.
-    // Built only when something renders: a HIT never needs it.
-    const renderRequest = () => new Request(`${url.origin}${m.path}${query}`, { headers: { accept: request.headers.get("accept") ?? "text/html" } });
+    // Renders see a clean request: the key's path and query, the configured origin
+    // and no client header at all (not even Accept), so nothing a client sends —
+    // cookies, Host/X-Forwarded-Host, x-middleware-*, RSC headers — can shape a
+    // shared entry. Built only when something renders: a HIT never needs it.
+    const renderRequest = () => new Request(`${originFor(env) ?? url.origin}${m.path}${query}`, { headers: { accept: RENDER_ACCEPT } });
     const cache = handler();
 
     if (prerendering) {
       // Answer only once the entry is stored, so the CLI can read it back at once.
       const response = await miss(cache, key, m, request, renderRequest(), env, ctx, timing, "REVALIDATED");
       const body = new Uint8Array(await response.arrayBuffer());
-      await misses.current(key);
+      const result = await misses.current(key);
+      if (result?.kind === "stored") await result.landed;
       const headers = new Headers(response.headers);
       headers.set("x-edge-isr-key", key);
       return new Response(body, { status: response.status, headers });

@@ -1,6 +1,6 @@
 /** `cached()`: FETCH entries through the same handler, sharing tags with pages. */
 import { describe, expect, it } from "vitest";
-import { cached, revalidateTag } from "../src/index.js";
+import { backgroundWork, cached, revalidateTag } from "../src/index.js";
 import { createTestApp } from "./harness.js";
 
 describe("data cache", () => {
@@ -27,7 +27,6 @@ describe("data cache", () => {
     await revalidateTag("products", undefined, app.handler);
     app.clock.advance(10); // a write in the same millisecond as an invalidation counts as invalidated
     expect(await getProduct("1")).toEqual({ id: "1", price: 10 }); // stale, refreshed in the background
-    const { backgroundWork } = await import("../src/index.js");
     await backgroundWork();
     expect(await getProduct("1")).toEqual({ id: "1", price: 12 });
     expect(calls).toBe(3);
@@ -38,6 +37,7 @@ describe("data cache", () => {
     const fn = cached(async (n: number) => (n === 0 ? undefined : { list: [n, "x", null] }), ["shape"], { handler: app.handler, tags: ["t"] });
     expect(await fn(0)).toBeUndefined();
     expect(await fn(1)).toEqual({ list: [1, "x", null] });
+    await backgroundWork(); // results are stored in the background
     const entry = await app.handler.get('data:[["shape"],[1]]');
     expect(entry?.value?.kind).toBe("FETCH");
     expect(entry?.tags).toEqual(["t"]);
