@@ -2,5 +2,7 @@
 declare namespace Cloudflare {
   interface Env {
     CACHE: KVNamespace;
+    /** Only in the workerd-demo project (the demo's products). */
+    DB: KVNamespace;
   }
 }

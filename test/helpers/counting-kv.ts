@@ -25,6 +25,16 @@ export interface KVCounts {
 export interface Faults {
   /** Return an Error to throw it instead of calling KV, "hang" to never answer, or undefined to pass through. */
   before?(op: keyof KVCounts, key: string | undefined): Error | "hang" | undefined;
+  /**
+   * Rewrites what a `getWithMetadata` of one key answers (truncated or
+   * corrupted bytes, an older value): receives KV's real answer.
+   */
+  read?(key: string, answer: KVAnswer): KVAnswer;
+}
+
+export interface KVAnswer {
+  value: unknown;
+  metadata: unknown;
 }
 
 export interface CountingKV<K> {
@@ -54,7 +64,9 @@ export function countingKV<K extends object>(inner: K): CountingKV<K> {
       return (await guard("reads", String(key), Array.isArray(key) ? key.length : 1)) ?? real.get(key, options);
     },
     async getWithMetadata(key, options) {
-      return (await guard("reads", String(key), Array.isArray(key) ? key.length : 1)) ?? real.getWithMetadata(key, options);
+      await guard("reads", String(key), Array.isArray(key) ? key.length : 1);
+      const answer = await real.getWithMetadata(key, options);
+      return faults.read && typeof key === "string" ? faults.read(key, answer as KVAnswer) : answer;
     },
     async put(key, value, options) {
       await guard("writes", key);

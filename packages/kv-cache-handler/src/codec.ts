@@ -9,10 +9,12 @@
  *          …  parts             the html / RSC / body / buffer bytes, back to back,
  *                               each gzip-compressed when that pays, raw otherwise
  *
- * Each part is `[name, encoding, storedBytes, rawBytes, type, crc32?]`: gzip
- * parts are checked by their own trailer, raw parts by the CRC-32, and the part
- * lengths must add up to the value's length, so truncation or corruption is
- * always detected and read as a miss.
+ * Each part is `[name, encoding, storedBytes, rawBytes, type, crc32?]`: the
+ * CRC-32 is of the bytes as stored (compressed or not), so a part is checked
+ * before it is served, even when its gzip bytes go to the client as they are;
+ * the part lengths must add up to the value's length. Truncation or corruption
+ * is always detected and read as a miss. (Entries written before gzip parts had
+ * a CRC are checked by their gzip trailer when inflated.)
  */
 import { concat, crc32, fromUtf8, toArrayBuffer, toBytes, utf8 } from "./bytes.js";
 import { gunzip, gzipIfSmaller } from "./compress.js";
@@ -117,7 +119,7 @@ export async function encodeEntry(entry: StoredEntry): Promise<EncodedEntry> {
     const gz = packed[i];
     rawBytes += bytes.byteLength;
     if (gz) {
-      rows.push([name, 1, gz.byteLength, bytes.byteLength, type]);
+      rows.push([name, 1, gz.byteLength, bytes.byteLength, type, crc32(gz)]);
       chunks.push(gz);
     } else {
       rows.push([name, 0, bytes.byteLength, bytes.byteLength, type, crc32(bytes)]);
@@ -175,9 +177,10 @@ export interface StoredPart {
   crc: number | undefined;
 }
 
-/** Checks an uncompressed part against its CRC-32 (gzip parts are checked when inflated). */
-export function verifyRawPart(part: StoredPart): void {
-  if (!part.gzip && crc32(part.bytes) !== part.crc) throw new CorruptEntry(`part ${part.name} fails its CRC-32`);
+/** Checks a part's stored bytes against their CRC-32 (a raw part must have one; an older gzip part may not). */
+export function verifyPart(part: StoredPart): void {
+  if (part.crc === undefined && part.gzip) return;
+  if (crc32(part.bytes) !== part.crc) throw new CorruptEntry(`part ${part.name} fails its CRC-32`);
 }
 
 /** Splits a stored value into its header and its parts, as stored (nothing inflated). */
@@ -194,9 +197,10 @@ export function readParts(bytes: Uint8Array<ArrayBuffer>): { header: Header; par
 
 async function readPart(part: StoredPart): Promise<Uint8Array> {
   if (!part.gzip) {
-    verifyRawPart(part);
+    verifyPart(part);
     return part.bytes;
   }
+  // A gzip part is checked by its own trailer as it inflates.
   try {
     return await gunzip(part.bytes, part.rawBytes);
   } catch (cause) {

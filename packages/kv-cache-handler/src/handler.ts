@@ -3,7 +3,7 @@
  * Workers KV namespace. A hit is one `getWithMetadata` and no write; tag
  * invalidation is paid when it happens (see sweep.ts), not on every hit.
  */
-import { type StoredEntry, CorruptEntry, decodeEntry, encodeEntry, isKind, readParts, verifyRawPart } from "./codec.js";
+import { type StoredEntry, CorruptEntry, decodeEntry, encodeEntry, isKind, readParts, verifyPart } from "./codec.js";
 import { base64UrlPrefix, sha256 } from "./bytes.js";
 import { withDeadlines } from "./deadline.js";
 import { DecodedMemo } from "./memo.js";
@@ -84,7 +84,10 @@ export interface EncodedValue extends CacheHandlerValue {
   kind: IncrementalCacheValue["kind"] | null;
   /** The value's plain fields (`headers`, `status`, …). */
   fields: Record<string, unknown>;
-  /** A part (`html`, `rscData`, `body`, …) as stored; `gzip` when it is compressed. */
+  /**
+   * A part (`html`, `rscData`, `body`, …) as stored; `gzip` when it is compressed.
+   * Checked against its CRC-32 first: throws `CorruptEntry` (reported as ERR_ENTRY_CORRUPT) when damaged.
+   */
   part(name: string): { bytes: Uint8Array<ArrayBuffer>; gzip: boolean; rawBytes: number } | undefined;
   /** The fully decoded value, as `get` returns it. */
   decode(): Promise<IncrementalCacheValue | null>;
@@ -171,7 +174,15 @@ export class KVCacheHandler implements CacheHandler {
         part: (name) => {
           const part = parts.find((p) => p.name === name);
           if (!part) return undefined;
-          verifyRawPart(part);
+          // Checked before it is served (gzip bytes go to clients as stored): only the
+          // parts a caller asks for pay. A damaged part is reported and thrown, and the
+          // runtime then renders instead.
+          try {
+            verifyPart(part);
+          } catch (error) {
+            this.readFailed(key, error);
+            throw error;
+          }
           return { bytes: part.bytes, gzip: part.gzip, rawBytes: part.rawBytes };
         },
         decode: async () => (await this.decode(hit)).value,

@@ -59,6 +59,9 @@ export async function sweep(kv: KVNamespaceLike, writer: KeyWriter, req: SweepRe
 
   const visit = async (name: string, md: EntryMetadata, expiration: number | undefined) => {
     if (md.m > req.at) return; // written after the invalidation: already current
+    // This isolate is about to write a newer copy (a regeneration): leave it be.
+    const pending = writer.pending(name);
+    if (pending?.type === "put" && (parseMetadata(pending.options.metadata)?.m ?? 0) > req.at) return;
     const hashed = splitHashes(md.t).some((h) => req.hashes.has(h));
     if (!hashed && !md.o) return;
     if (expireNow) {
@@ -85,6 +88,13 @@ export async function sweep(kv: KVNamespaceLike, writer: KeyWriter, req: SweepRe
     if (!hashed && !headerHasTag(new Uint8Array(read.value))) return;
     result.matched++;
     if (current.m > req.at) return; // regenerated since the list
+    if (current.m < md.m) {
+      // An eventually consistent read older than the list: writing it back would
+      // bring back the older page. Left as it is, and counted as failed so the caller retries.
+      req.report(new EdgeIsrCacheError("ERR_KV_READ", `read an older copy of ${quoteKey(name)} than KV listed; not marked stale, try again`, { key: name }));
+      result.failed++;
+      return;
+    }
     const metadata: EntryMetadata = { ...current, s: req.at };
     if (req.expireAt !== undefined) metadata.x = Math.min(req.expireAt, current.x ?? Infinity);
     const nowSec = Math.floor(Date.now() / 1000);

@@ -1,7 +1,8 @@
-/** Property: any value of any kind survives encode → decode unchanged. */
+/** Properties: any value of any kind survives encode → decode unchanged; the CRC-32 is the standard one. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CorruptEntry, decodeEntry, encodeEntry, type StoredEntry } from "../src/codec.js";
+import { crc32 } from "../src/bytes.js";
 import type { IncrementalCacheValue } from "../src/types.js";
 
 const bytes = fc.uint8Array({ maxLength: 3000 }).map((b) => b.slice().buffer as ArrayBuffer);
@@ -60,6 +61,32 @@ describe("codec", () => {
         await expect(decodeEntry(stored.subarray(0, Math.floor(stored.length * cut)))).rejects.toBeInstanceOf(CorruptEntry);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe("crc32 (slice-by-8)", () => {
+  /** The textbook byte-at-a-time CRC-32, as the reference. */
+  const reference = (bytes: Uint8Array) => {
+    let crc = 0xffffffff;
+    for (const byte of bytes) {
+      crc ^= byte;
+      for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+    }
+    return (crc ^ 0xffffffff) >>> 0;
+  };
+
+  it("gives the IEEE check value", () => {
+    expect(crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+  });
+
+  it("agrees with the byte-at-a-time CRC on any bytes and any length", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        expect(crc32(bytes)).toBe(reference(bytes));
+      }),
+      { numRuns: 300, seed: 7 },
     );
   });
 });

@@ -43,18 +43,24 @@ describe("getEncoded", () => {
     expect((await handler.getEncoded("/s"))?.cacheState).toBe("stale");
   });
 
-  it("checks raw parts against their CRC-32 when they are read", async () => {
+  it.each([
+    ["raw", () => crypto.getRandomValues(new Uint8Array(2048))],
+    ["gzip", () => new TextEncoder().encode("<p>compressible</p>".repeat(400))],
+  ])("a %s part that fails its CRC-32 is never handed out: part() throws, get() is a miss", async (encoding, make) => {
     const { handler, prefix, errors } = setup();
-    const body = crypto.getRandomValues(new Uint8Array(2048));
+    const body = make();
     await handler.set("/r", { kind: "APP_ROUTE", body: body.slice().buffer, status: 200, headers: {} }, { cacheControl: { revalidate: 60 } });
     const kvKey = await kvKeyFor(prefix, "/r");
     const { value, metadata } = await env.CACHE.getWithMetadata(kvKey, { type: "arrayBuffer" });
     const bytes = new Uint8Array(value!);
-    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+    const stored = await new KVCacheHandler(env.CACHE, { prefix }).getEncoded("/r");
+    expect(stored!.part("body")!.gzip).toBe(encoding === "gzip");
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
     await env.CACHE.put(kvKey, bytes, { metadata });
-    const hit = await new KVCacheHandler(env.CACHE, { prefix }).getEncoded("/r");
-    expect(() => hit!.part("body")).toThrow(/CRC-32/);
-    expect(await new KVCacheHandler(env.CACHE, { prefix, onError: (e) => errors.push(e.code), logger: { warn() {}, error() {} } }).get("/r")).toBeNull();
-    expect(errors).toContain("ERR_ENTRY_CORRUPT");
+    const quiet = { onError: (e: { code: string }) => errors.push(e.code), logger: { warn() {}, error() {} } };
+    const damaged = await new KVCacheHandler(env.CACHE, { prefix, ...quiet }).getEncoded("/r");
+    expect(() => damaged!.part("body")).toThrow(/CRC-32/);
+    expect(await new KVCacheHandler(env.CACHE, { prefix, ...quiet }).get("/r")).toBeNull();
+    expect(errors).toEqual(["ERR_ENTRY_CORRUPT", "ERR_ENTRY_CORRUPT"]);
   });
 });
