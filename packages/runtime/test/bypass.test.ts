@@ -36,6 +36,8 @@ describe("never cached", () => {
     ["set-cookie", "session=abc"],
     ["cache-control", "private, max-age=60"],
     ["cache-control", "no-store"],
+    ["cache-control", "public, max-age=0, no-store"],
+    ["vary", "*"],
   ] as const) {
     it(`a response with ${header}: ${value} is not stored`, async () => {
       const app = createTestApp();
