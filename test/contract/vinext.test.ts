@@ -59,6 +59,8 @@ testCacheHandler({
       "re-reads each tag key when its 5 s tag cache runs out (101 reads)",
     "a stale hit after an invalidation is still 1 read and 0 writes":
       "an invalidated entry is a miss, so there is no stale hit",
+    "a write that hangs past the timeout is reported, and the key's next write still lands":
+      "has no write timeout: set waits for a put that never answers",
     "an entry whose metadata was lost reads as a miss":
       "does not apply: it keeps lifespan and tags in the value, not in KV metadata",
     "an entry copied under another key reads as a miss, not as the wrong page":

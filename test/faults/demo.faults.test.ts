@@ -127,6 +127,12 @@ describe("the demo under KV faults", () => {
       shop.clock.advance(7_000);
       await shop.drain();
     }
+    // The figures docs/reliability.md quotes.
+    const count = (state: string) => seen.filter((s) => s.state === state).length;
+    console.info(
+      `[faults] ${rate * 100} %: ${seen.length} page responses, ${injected} KV faults injected, ${seen.filter((s) => s.status >= 500).length} 5xx, ` +
+        `HIT ${count("HIT")} / STALE ${count("STALE")} / MISS ${count("MISS")}, endpoint ${endpoint.filter((x) => x === 200).length}×200 ${endpoint.filter((x) => x === 503).length}×503`,
+    );
     expect(injected).toBeGreaterThan(rate === 1 ? 200 : 20);
     expect(seen.filter((s) => s.status >= 500)).toEqual([]);
     expectServed(seen);

@@ -86,8 +86,9 @@ export class KeyWriter {
           await this.options.sleep(KVLimits.minWriteIntervalMs * 2 ** attempt);
           continue;
         }
+        const timedOut = cause instanceof EdgeIsrCacheError && cause.code === "ERR_KV_TIMEOUT";
         this.options.report(
-          new EdgeIsrCacheError("ERR_KV_WRITE", `KV ${op.type} of ${quoteKey(key)} failed after ${attempt + 1} attempt(s): ${String((cause as Error)?.message ?? cause)}`, { key, cause }),
+          new EdgeIsrCacheError(timedOut ? "ERR_KV_TIMEOUT" : "ERR_KV_WRITE", `KV ${op.type} of ${quoteKey(key)} failed after ${attempt + 1} attempt(s): ${String((cause as Error)?.message ?? cause)}`, { key, cause }),
         );
         return false;
       }

@@ -22,6 +22,16 @@ export function failureCases(test: Case): void {
     expect(f.errors.map((e) => e.code)).toContain("ERR_KV_TIMEOUT");
   });
 
+  test("a write that hangs past the timeout is reported, and the key's next write still lands", async (f) => {
+    const slow = f.with({ writeTimeoutMs: 50 });
+    f.counting.faults.before = (op) => (op === "writes" ? "hang" : undefined);
+    await expect(slow.set("/write-hangs", appPage("<p>first</p>"), cc)).resolves.toBeUndefined();
+    expect(f.errors.map((e) => e.code)).toContain("ERR_KV_TIMEOUT");
+    f.counting.faults.before = undefined;
+    await slow.set("/write-hangs", appPage("<p>second</p>"), cc);
+    expect(((await f.another().get("/write-hangs"))!.value as { html: string }).html).toBe("<p>second</p>");
+  });
+
   test("a failing KV write is reported with ERR_KV_WRITE and set still resolves", async (f) => {
     f.counting.faults.before = (op) => (op === "writes" ? new Error("KV PUT failed: 500") : undefined);
     await expect(f.handler.set("/write-fails", appPage(), cc)).resolves.toBeUndefined();
