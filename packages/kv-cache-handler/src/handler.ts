@@ -386,7 +386,7 @@ export class KVCacheHandler implements CacheHandler {
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
-    throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `${name} ${JSON.stringify(value)} must be a positive number of milliseconds`);
+    throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `${name} ${typeof value === "string" ? JSON.stringify(value) : String(value)} must be a positive number of milliseconds`);
   }
   return value;
 }
