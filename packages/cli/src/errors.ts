@@ -2,6 +2,8 @@
  * CLI errors in wrangler's style: a stable code, what happened, and how to
  * solve it. Printed without a stack trace; the process exits non-zero.
  */
+import { format } from "node:util";
+
 export type CliErrorCode =
   | "ERR_CONFIG_NOT_FOUND"
   | "ERR_UNKNOWN_ENV"
@@ -37,10 +39,29 @@ export class CliError extends Error {
   }
 }
 
-/** Hides anything that looks like a token before a message is printed. */
+/** The secrets the CLI (or the cloudflare client it uses) reads from the environment. */
+const SECRET_VARIABLES = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "EDGE_ISR_PRERENDER_TOKEN", "EDGE_ISR_SECRET"];
+
+/**
+ * Hides the secrets the CLI holds — wherever they appear, e.g. echoed back in a
+ * server's error body — and anything else that looks like a token, before a
+ * message is printed.
+ */
 export function redact(text: string): string {
+  for (const name of SECRET_VARIABLES) {
+    const secret = process.env[name];
+    if (secret && secret.length >= 4) text = text.split(secret).join("[redacted]");
+  }
   return text.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, "$1[redacted]").replace(/\b[A-Za-z0-9_-]{40}\b/g, "[redacted]");
 }
+
+/** The cloudflare client's logger, redacted like errors (with CLOUDFLARE_LOG=debug it logs error bodies, which may echo the token). */
+export const redactedLogger = {
+  error: (...args: unknown[]) => console.error(redact(format(...args))),
+  warn: (...args: unknown[]) => console.warn(redact(format(...args))),
+  info: (...args: unknown[]) => console.info(redact(format(...args))),
+  debug: (...args: unknown[]) => console.debug(redact(format(...args))),
+};
 
 export function formatError(error: unknown): string {
   if (error instanceof CliError) {

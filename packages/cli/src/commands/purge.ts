@@ -7,7 +7,7 @@
 import Cloudflare from "cloudflare";
 import { HandlerLimits, KVCacheHandler, type EdgeIsrCacheError, type SweepResult } from "@edge-isr/kv-cache-handler";
 import { pathTag } from "@edge-isr/runtime";
-import { CliError, redact } from "../errors.js";
+import { CliError, redact, redactedLogger } from "../errors.js";
 import { asNamespace } from "../kv/adapter.js";
 import { openTarget, type TargetFlags } from "../target-options.js";
 
@@ -89,7 +89,7 @@ async function callEndpoint(url: string, tags: string[], expire: boolean): Promi
     body = undefined;
   }
   if (res.status !== 200) {
-    const reason = typeof (body as { error?: unknown })?.error === "string" ? (body as { error: string }).error : text.slice(0, 200) || res.statusText;
+    const reason = typeof (body as { error?: unknown })?.error === "string" ? (body as { error: string }).error : redact(text).slice(0, 200) || res.statusText; // redacted before the cut, which could halve a secret
     const hint =
       res.status === 401
         ? "EDGE_ISR_SECRET does not match the Worker's secret: export the one it was deployed with (`wrangler secret put EDGE_ISR_SECRET` sets it)."
@@ -102,7 +102,8 @@ async function callEndpoint(url: string, tags: string[], expire: boolean): Promi
 }
 
 async function purgeCdn(zoneId: string, token: string, tags: string[]): Promise<void> {
-  const client = new Cloudflare({ apiToken: token });
+  const baseURL = process.env.CLOUDFLARE_API_BASE_URL; // as for --remote (else the client's own CLOUDFLARE_BASE_URL)
+  const client = new Cloudflare({ apiToken: token, logger: redactedLogger, ...(baseURL ? { baseURL } : {}) });
   for (let i = 0; i < tags.length; i += CDN_TAGS_PER_CALL) {
     try {
       await client.cache.purge({ zone_id: zoneId, tags: tags.slice(i, i + CDN_TAGS_PER_CALL) });

@@ -6,7 +6,7 @@
  * the API has none) the target falls back to one PUT per key.
  */
 import Cloudflare from "cloudflare";
-import { CliError, redact } from "../errors.js";
+import { CliError, redact, redactedLogger } from "../errors.js";
 import { pool } from "../pool.js";
 import type { KVEntry, KVListed, KVTarget } from "./target.js";
 
@@ -40,6 +40,7 @@ export function openRemote(options: RemoteOptions): KVTarget {
   const client = new Cloudflare({
     apiToken,
     maxRetries: options.maxRetries ?? 4, // the client retries 429 and 5xx with backoff
+    logger: redactedLogger,
     ...(options.baseURL ?? process.env.CLOUDFLARE_API_BASE_URL ? { baseURL: options.baseURL ?? process.env.CLOUDFLARE_API_BASE_URL } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
