@@ -93,7 +93,9 @@ if (dev) {
   }
 } else {
   console.log("\n▸ building apps/demo (vite build: client, then the Worker)");
-  const builder = await createBuilder({ root: demo, logLevel: "warn" });
+  // React's production build, whatever NODE_ENV the caller has (Vitest sets "test").
+  process.env.NODE_ENV = "production";
+  const builder = await createBuilder({ root: demo, logLevel: "warn", mode: "production" });
   await builder.buildApp();
   if (prerenderPages) {
     await run("prerendering the pages into the local KV state (edge-isr prerender)", process.execPath, [cli, "prerender", "--persist-to", persistTo]);

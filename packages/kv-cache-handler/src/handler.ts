@@ -134,7 +134,7 @@ export class KVCacheHandler implements CacheHandler {
     this.memo = new DecodedMemo(options.memoBytes ?? DEFAULT_MEMO_BYTES);
     this.logger = options.logger ?? console;
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    this.writer = new KeyWriter(this.kv, { now: this.now, sleep, report: (e) => this.report(e), retries: options.writeRetries ?? 3 });
+    this.writer = new KeyWriter(this.kv, { now: this.now, sleep, report: (e) => this.report(e), retries: options.writeRetries ?? 3, writeTimeoutMs: writeMs });
   }
 
   /**

@@ -1,12 +1,20 @@
 /**
- * Every KV write goes through here, one queue per key. KV takes about one
- * write per second per key and answers 429 beyond, so:
+ * Every KV write goes through here. KV takes about one write per second per
+ * key and answers 429 beyond, so:
  * - a write to a key written less than a second ago waits for the gap;
- * - while one write to a key is waiting, later ones replace it (last write wins,
- *   all callers resolve together): a burst of sets costs one or two writes;
+ * - while one write to a key waits, a later one replaces it (last write wins):
+ *   a burst of sets costs one or two writes;
  * - a 429 is retried with exponential backoff, off the response path.
  * The latest not-yet-landed write of a key is readable, so an isolate reads its
  * own writes.
+ *
+ * No caller ever awaits a promise another caller created. In workerd each
+ * promise belongs to the request that made it; a write chained on another
+ * request's promise is cancelled when that request ends, and a shared queue
+ * then never moves again (the soak benchmark showed a key wedged after ~100 s).
+ * So each caller waits with its own timers and writes with its own I/O; the
+ * per-key state is plain data, and state left behind by a request that died is
+ * ignored after a bounded time.
  */
 import { EdgeIsrCacheError, quoteKey } from "./errors.js";
 import { KVLimits } from "./limits.js";
@@ -16,10 +24,14 @@ export type WriteOp =
   | { type: "put"; value: Uint8Array<ArrayBuffer>; options: { expiration?: number; expirationTtl?: number; metadata: unknown } }
   | { type: "delete" };
 
-interface Queue {
-  tail: Promise<boolean>;
-  waiting: { op: WriteOp; done: Promise<boolean> } | undefined;
+interface KeyState {
+  /** Number of the newest write queued for the key: an older caller that sees a higher one stands down. */
+  seq: number;
   latest: WriteOp;
+  /** Real time (ms) the newest write was queued; a state older than `abandonAfterMs` is a dead request's. */
+  queuedAt: number;
+  /** Real time (ms) a write went on the wire, 0 when none is. */
+  busySince: number;
 }
 
 export interface WriterOptions {
@@ -28,53 +40,84 @@ export interface WriterOptions {
   report: (error: EdgeIsrCacheError) => void;
   /** Retries after a 429 or a transient failure (default 3: waits of 1, 2, 4 s). */
   retries: number;
+  /** Longest a put or delete may be on the wire (the deadline on KV calls); past it the key is free again. */
+  writeTimeoutMs: number;
 }
 
 const is429 = (error: unknown) => /\b429\b|too many requests/i.test(String((error as Error)?.message ?? error));
+/** Real time, for deciding whether a request that left state behind is gone (not the injectable clock). */
+const realNow = () => Date.now();
+/** How often a write checks whether the write on the wire before it has finished. */
+const BUSY_POLL_MS = 20;
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class KeyWriter {
-  private readonly queues = new Map<string, Queue>();
+  private readonly keys = new Map<string, KeyState>();
   private readonly lastWrite = new Map<string, number>();
+  /** After this long a queued write whose caller never finished is forgotten. */
+  private readonly abandonAfterMs: number;
 
   constructor(
     private readonly kv: KVNamespaceLike,
     private readonly options: WriterOptions,
-  ) {}
+  ) {
+    // The longest a live caller can take: every attempt on the wire, every backoff, one gap.
+    this.abandonAfterMs = (options.retries + 1) * (options.writeTimeoutMs + BUSY_POLL_MS) + KVLimits.minWriteIntervalMs * 2 ** (options.retries + 1);
+  }
 
   /** The newest write of `key` that has not landed yet, if any. */
   pending(key: string): WriteOp | undefined {
-    return this.queues.get(key)?.latest;
+    return this.live(key)?.latest;
   }
 
-  /** Queues a write; resolves `true` once it (or a later write that replaced it) landed. */
-  write(key: string, op: WriteOp): Promise<boolean> {
-    let queue = this.queues.get(key);
-    if (queue?.waiting) {
-      queue.waiting.op = op;
-      queue.latest = op;
-      return queue.waiting.done;
+  /**
+   * Queues a write and carries it out in the caller's own request. Resolves
+   * `true` once it landed, or once a later write replaced it (that write is
+   * then its caller's to land or report); `false` when it failed (reported).
+   */
+  async write(key: string, op: WriteOp): Promise<boolean> {
+    const state = this.live(key) ?? { seq: 0, latest: op, queuedAt: 0, busySince: 0 };
+    const mine = ++state.seq;
+    state.latest = op;
+    state.queuedAt = realNow();
+    this.keys.set(key, state);
+    const replaced = () => state.seq !== mine || this.keys.get(key) !== state;
+
+    // Wait while the write before this one is on the wire, then for the gap after
+    // the last landed write — once per landed write (an injected sleep may not move the clock).
+    let waitedAfter: number | undefined;
+    for (;;) {
+      if (replaced()) return true;
+      if (state.busySince && realNow() - state.busySince < this.options.writeTimeoutMs + BUSY_POLL_MS) {
+        await pause(BUSY_POLL_MS);
+        continue;
+      }
+      const last = this.lastWrite.get(key);
+      const gap = last === undefined ? 0 : last + KVLimits.minWriteIntervalMs - this.options.now();
+      if (gap <= 0 || waitedAfter === last) break;
+      waitedAfter = last;
+      await this.options.sleep(gap);
     }
-    if (!queue) {
-      queue = { tail: Promise.resolve(true), waiting: undefined, latest: op };
-      this.queues.set(key, queue);
+    state.busySince = realNow();
+    try {
+      return await this.attempt(key, op, replaced);
+    } finally {
+      state.busySince = 0;
+      if (!replaced()) this.keys.delete(key);
     }
-    const q = queue;
-    const waiting = { op, done: Promise.resolve(true) };
-    q.latest = op;
-    q.waiting = waiting;
-    waiting.done = q.tail.then(async () => {
-      q.waiting = undefined; // from here on, new writes queue behind this one
-      const wait = (this.lastWrite.get(key) ?? -Infinity) + KVLimits.minWriteIntervalMs - this.options.now();
-      if (wait > 0) await this.options.sleep(wait);
-      const landed = await this.attempt(key, waiting.op);
-      if (!q.waiting && this.queues.get(key) === q) this.queues.delete(key);
-      return landed;
-    });
-    q.tail = waiting.done;
-    return waiting.done;
   }
 
-  private async attempt(key: string, op: WriteOp): Promise<boolean> {
+  /** The key's state, unless its newest caller has been gone longer than any live one could take. */
+  private live(key: string): KeyState | undefined {
+    const state = this.keys.get(key);
+    if (state && realNow() - state.queuedAt > this.abandonAfterMs) {
+      this.keys.delete(key);
+      return undefined;
+    }
+    return state;
+  }
+
+  private async attempt(key: string, op: WriteOp, replaced: () => boolean): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
         if (op.type === "put") await this.kv.put(key, op.value, op.options);
@@ -84,6 +127,7 @@ export class KeyWriter {
       } catch (cause) {
         if (attempt < this.options.retries && is429(cause)) {
           await this.options.sleep(KVLimits.minWriteIntervalMs * 2 ** attempt);
+          if (replaced()) return true; // a newer write is waiting: it goes instead of this retry
           continue;
         }
         const timedOut = cause instanceof EdgeIsrCacheError && cause.code === "ERR_KV_TIMEOUT";

@@ -4,6 +4,7 @@
  * no deploy. Each isolate caches it for `cacheSeconds` (default 30): a fresh
  * isolate pays one extra KV read, then none until the cache runs out.
  */
+import { SingleFlight } from "./single-flight.js";
 import { withTimeout } from "./timeout.js";
 
 export const BUILD_POINTER_KEY = "__edge-isr/build";
@@ -29,27 +30,30 @@ export function parsePointer(raw: unknown): BuildPointer | undefined {
 /** Reads the pointer through a per-isolate cache; falls back to `fallback` when it is missing or KV fails. */
 export class BuildPointerCache {
   private cached: { build: string; until: number } | undefined;
-  private loading: Promise<string> | undefined;
+  /** One read at a time, shared by the requests that need it (each waits with its own timer). */
+  private readonly reads: SingleFlight<string>;
 
   constructor(
     private readonly cacheMs: number,
     private readonly now: () => number,
     /** A pointer read slower than this falls back like a failed one. */
     private readonly timeoutMs = 2000,
-  ) {}
+  ) {
+    this.reads = new SingleFlight(timeoutMs + 100);
+  }
 
   async current(kv: PointerKV, fallback: string): Promise<string> {
     if (this.cached && this.cached.until > this.now()) return this.cached.build;
-    this.loading ??= withTimeout(kv.get(BUILD_POINTER_KEY, "json"), this.timeoutMs, () => new Error(`reading ${BUILD_POINTER_KEY} took longer than ${this.timeoutMs} ms`))
-      .then((raw) => parsePointer(raw)?.current ?? fallback)
-      .catch(() => this.cached?.build ?? fallback)
-      .then((build) => {
-        this.cached = { build, until: this.now() + this.cacheMs };
-        return build;
-      })
-      .finally(() => {
-        this.loading = undefined;
-      });
-    return this.loading;
+    return this.reads.run("pointer", async () => {
+      let build: string;
+      try {
+        const raw = await withTimeout(kv.get(BUILD_POINTER_KEY, "json"), this.timeoutMs, () => new Error(`reading ${BUILD_POINTER_KEY} took longer than ${this.timeoutMs} ms`));
+        build = parsePointer(raw)?.current ?? fallback;
+      } catch {
+        build = this.cached?.build ?? fallback;
+      }
+      this.cached = { build, until: this.now() + this.cacheMs };
+      return build;
+    });
   }
 }

@@ -24,7 +24,7 @@ export interface CachedOptions {
  * @example const getProduct = cached((id: string) => db.product(id), ["product"], { tags: ["products"], revalidate: 60 });
  */
 export function cached<Args extends unknown[], T>(fn: (...args: Args) => T | Promise<T>, keyParts: readonly string[], options: CachedOptions = {}): (...args: Args) => Promise<T> {
-  const flights = new SingleFlight<T>();
+  const flights = new SingleFlight<T>(30_000);
   const landing = new Map<string, T>();
   const tags = [...(options.tags ?? [])];
   const report = options.onError ?? ((error: unknown) => console.error(`[edge-isr] data cache: ${String(error)}`));

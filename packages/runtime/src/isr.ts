@@ -149,10 +149,12 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
   const cacheTimeoutMs = options.cacheTimeoutMs ?? 2_000;
   const backoff = options.retryBackoff ?? { min: 3, max: 30 };
   const endpointPath = options.revalidateEndpoint?.path ?? "/_isr/revalidate";
-  const misses = new SingleFlight<MissResult>();
+  // A shared render is waited for at most this long (render, body, start of the store), then forgotten.
+  const misses = new SingleFlight<MissResult>(renderTimeoutMs + 5_000);
   const pointer = options.buildPointer ? new BuildPointerCache((options.buildPointer.cacheSeconds ?? 30) * 1000, now, cacheTimeoutMs) : undefined;
   const prerenderTokenFor = options.prerenderToken ?? ((env: Env) => (env as { EDGE_ISR_PRERENDER_TOKEN?: string } | undefined)?.EDGE_ISR_PRERENDER_TOKEN);
-  const regenerations = new SingleFlight<void>();
+  // A regeneration (lease, render, its write) past Workers' 30 s waitUntil budget is gone: forgotten.
+  const regenerations = new SingleFlight<void>(renderTimeoutMs + 30_000);
   /** Renders started, by reason (read by tests and benchmarks). */
   const stats = { renders: 0, regenerations: 0, failures: 0 };
 
@@ -306,9 +308,11 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
 
   /** MISS: the first request renders and streams; concurrent ones wait for the stored copy. */
   async function miss(handler: CacheHandler, key: string, m: Matched<Env>, client: Request, request: Request, env: Env, ctx: WaitUntil, timing: Timing, state: CacheState): Promise<Response> {
-    const running = misses.current(key);
-    if (running) {
-      const result = await running;
+    const joining = misses.join(key);
+    if (joining) {
+      const joined = await joining;
+      if (!joined) return bypass(m, client, env, ctx, timing, "a shared render did not finish in time");
+      const result = joined.value;
       if (result.kind === "stored") return servePage(result.page, client, state, now(), timing.header(state));
       if (result.kind === "failed") return renderError(result.error, client);
       return bypass(m, client, env, ctx, timing, "the page is not cacheable");
@@ -403,7 +407,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
       // Answer only once the entry is stored, so the CLI can read it back at once.
       const response = await miss(cache, key, m, request, renderRequest(), env, ctx, timing, "REVALIDATED");
       const body = new Uint8Array(await response.arrayBuffer());
-      const result = await misses.current(key);
+      const result = (await misses.join(key))?.value;
       if (result?.kind === "stored") await result.landed;
       const headers = new Headers(response.headers);
       headers.set("x-edge-isr-key", key);
