@@ -66,6 +66,13 @@ async function expectIntact(prefix: string) {
   expect(checked).toBeGreaterThan(0);
 }
 
+/** What KV answers now for every key under `prefix`: replayed later as a lagging replica's answers. */
+async function snapshot(prefix: string) {
+  const answers = new Map<string, { value: ArrayBuffer | null; metadata: unknown }>();
+  for (const { name } of (await env.CACHE.list({ prefix })).keys) answers.set(name, await env.CACHE.getWithMetadata(name, "arrayBuffer"));
+  return answers;
+}
+
 /** Edits a product through the demo's admin form (a real POST), as its /admin page does. */
 async function edit(shop: Shop, id: string, name: string, mode: "expire" | "stale" = "expire") {
   const form = new URLSearchParams({ secret: ADMIN_SECRET, name, price: "9.99", mode });
@@ -203,8 +210,7 @@ describe("the demo under KV faults", () => {
     const shop = openShop();
     await warm(shop);
     // What KV answers now, replayed to every read from here on: a lagging replica.
-    const before = new Map<string, { value: ArrayBuffer | null; metadata: unknown }>();
-    for (const { name } of (await env.CACHE.list({ prefix: shop.prefix })).keys) before.set(name, await env.CACHE.getWithMetadata(name, "arrayBuffer"));
+    const before = await snapshot(shop.prefix);
     expect(before.size).toBe(PAGES.length);
     const lagging = (key: string, answer: { value: unknown; metadata: unknown }) => before.get(key) ?? answer;
     const elsewhere = openShop({ prefix: shop.prefix, clock: shop.clock });
@@ -230,8 +236,7 @@ describe("the demo under KV faults", () => {
   it("a stale-mode revalidation that reads an older copy than KV listed never writes that copy back", async () => {
     const shop = openShop();
     await warm(shop);
-    const older = new Map<string, { value: ArrayBuffer | null; metadata: unknown }>();
-    for (const { name } of (await env.CACHE.list({ prefix: shop.prefix })).keys) older.set(name, await env.CACHE.getWithMetadata(name, "arrayBuffer"));
+    const older = await snapshot(shop.prefix);
     // KV now holds product 1's second version…
     shop.clock.advance(5_000);
     await edit(shop, "1", "Edge Espresso, double");

@@ -25,17 +25,7 @@ describe("prerender --url", () => {
     dir = mkdtempSync(join(tmpdir(), "edge-isr-prerender-url-"));
     await buildFixture(dir, { PAGES: "3" });
     const workerDir = join(dir, "dist", "fixture");
-    mf = new Miniflare({
-      modules: true,
-      modulesRules: [{ type: "ESModule", include: ["**/*.js"] }],
-      modulesRoot: workerDir,
-      scriptPath: join(workerDir, "index.js"),
-      compatibilityDate: "2026-04-01",
-      kvNamespaces: { CACHE: "fixture-ns" },
-      bindings: { PAGES: "3", EDGE_ISR_PRERENDER_TOKEN: TOKEN },
-      host: "127.0.0.1",
-      port: 0,
-    });
+    mf = serveFixture(workerDir, undefined, { bindings: { PAGES: "3", EDGE_ISR_PRERENDER_TOKEN: TOKEN }, listen: true });
     url = (await mf.ready).toString();
   });
   afterAll(() => mf?.dispose());

@@ -20,7 +20,7 @@ import { promisify } from "node:util";
 import { PRERENDER_HEADER, PRERENDER_MANIFEST_PATH } from "@edge-isr/runtime";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildFixture } from "./fixtures/build.js";
+import { buildFixture, serveFixture } from "./fixtures/build.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const CLI = join(ROOT, "packages/cli/dist/cli.js");
@@ -179,17 +179,7 @@ beforeAll(async () => {
 
   // The fixture app running with a prerender token, as vite dev / wrangler dev would serve it.
   const workerDir = join(dir, "dist", "fixture");
-  worker = new Miniflare({
-    modules: true,
-    modulesRules: [{ type: "ESModule", include: ["**/*.js"] }],
-    modulesRoot: workerDir,
-    scriptPath: join(workerDir, "index.js"),
-    compatibilityDate: "2026-04-01",
-    kvNamespaces: { CACHE: "fixture-ns" },
-    bindings: { PAGES: "3", EDGE_ISR_PRERENDER_TOKEN: PRERENDER_TOKEN },
-    host: "127.0.0.1",
-    port: 0,
-  });
+  worker = serveFixture(workerDir, undefined, { bindings: { PAGES: "3", EDGE_ISR_PRERENDER_TOKEN: PRERENDER_TOKEN }, listen: true });
   workerUrl = (await worker.ready).toString();
 
   // A server that speaks the prerender protocol but echoes the token in every error.

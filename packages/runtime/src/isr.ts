@@ -167,16 +167,16 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     }
   };
   const handlerFor = (env: Env) => (typeof options.handler === "function" ? options.handler(env) : options.handler ?? getCacheHandler());
+  const badOrigin = (origin: string) => new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `origin ${JSON.stringify(origin)} is not a URL such as "https://shop.example"`);
+  if (typeof options.origin === "string" && !URL.canParse(options.origin)) throw badOrigin(options.origin);
+  /** The origin renders see; a bad value from `origin(env)` is reported and the request's origin used. */
   const originFor = (env: Env): string | undefined => {
     const origin = typeof options.origin === "function" ? options.origin(env) : options.origin;
     if (!origin) return undefined;
     if (URL.canParse(origin)) return new URL(origin).origin;
-    report(new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `origin ${JSON.stringify(origin)} is not a URL such as "https://shop.example"; rendering with the request's origin`));
+    report(badOrigin(origin));
     return undefined;
   };
-  if (typeof options.origin === "string" && !URL.canParse(options.origin)) {
-    throw new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `origin ${JSON.stringify(options.origin)} is not a URL such as "https://shop.example"`);
-  }
   const buildIdFor = (env: Env) => (typeof options.buildId === "function" ? options.buildId(env) : options.buildId ?? "dev");
   const currentBuild = (env: Env) => (pointer ? pointer.current(options.buildPointer!.kv(env), buildIdFor(env)) : Promise.resolve(buildIdFor(env)));
 
@@ -406,8 +406,9 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     if (prerendering) {
       // Answer only once the entry is stored, so the CLI can read it back at once.
       const response = await miss(cache, key, m, request, renderRequest(), env, ctx, timing, "REVALIDATED");
+      const storing = misses.join(key); // taken before the body is read: the flight ends once it is collected
       const body = new Uint8Array(await response.arrayBuffer());
-      const result = (await misses.join(key))?.value;
+      const result = (await storing)?.value;
       if (result?.kind === "stored") await result.landed;
       const headers = new Headers(response.headers);
       headers.set("x-edge-isr-key", key);
