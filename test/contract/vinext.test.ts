@@ -45,6 +45,8 @@ testCacheHandler({
       "drops tags containing ':' (product:4), so this revalidateTag does nothing",
     "implicit path tags: revalidatePath(p, 'layout') covers children, revalidatePath(p) only the page":
       "a revalidated path tag makes a miss, not a stale entry",
+    "a page whose path is over 256 characters keeps its implicit tag (hashed), and Next's long tag reaches it":
+      "ignores tags over 256 characters, so revalidatePath of a long path reaches nothing, even with the very tag the entry was set with",
     "tags in Next's x-next-cache-tags header are honoured":
       "ignores tags in the x-next-cache-tags header",
     "soft tags passed to get make a data entry stale after revalidatePath in this isolate":

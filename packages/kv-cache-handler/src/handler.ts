@@ -281,7 +281,7 @@ export class KVCacheHandler implements CacheHandler {
 
     const { tags, dropped } = validateTags(collectTags(data, ctx, this.requestSoftTags.get(key)));
     if (dropped.length) {
-      this.logger.warn(`[edge-isr] ERR_TAG_INVALID: dropped ${dropped.length} tag(s) of ${quoteKey(key)}: ${dropped.map((d) => `${JSON.stringify(d.tag.slice(0, 80))} (${d.reason})`).join(", ")}`);
+      this.logger.warn(`[edge-isr] ERR_TAG_INVALID: dropped ${dropped.length} tag(s) of ${quoteKey(key)}: ${dropped.map((d) => `${quoteKey(d.tag)} (${d.reason})`).join(", ")}`);
     }
     const lastModified = this.now();
     const entry: StoredEntry = { key, value: data, tags, lastModified, cacheControl };
