@@ -7,10 +7,11 @@
  * Answers counts only: it never returns entries.
  */
 import type { CacheHandler } from "@edge-isr/kv-cache-handler";
+import { RuntimeLimits } from "./limits.js";
 import { pathTag } from "./revalidate.js";
 
-export const MAX_ENDPOINT_BODY = 64 * 1024;
-const MAX_ITEMS = 256;
+export const MAX_ENDPOINT_BODY = RuntimeLimits.maxEndpointBodyBytes;
+const MAX_ITEMS = RuntimeLimits.maxEndpointItems;
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
