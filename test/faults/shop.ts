@@ -43,7 +43,7 @@ export function openShop(shared?: { prefix: string; clock: ReturnType<typeof man
     cacheKV: () => counting.kv,
     handler: { prefix, sleep: clock.sleep, readTimeoutMs: timeouts.readMs, writeTimeoutMs: timeouts.writeMs, logger },
     // While KV fails every MISS of the missing product's reviews renders and tries to store its 404;
-    // the default not-found budget (10 per 15 min) would rightly stop that, which is not what this suite looks at.
+    // the default not-found budget (10 an hour) would rightly stop that, which is not what this suite looks at.
     isr: { cacheTimeoutMs: timeouts.readMs * 3, logger, ...(options.defaultNotFoundBudget ? {} : { notFoundBudget: { writes: 1000, perSeconds: 60 } }) },
   });
   const shopEnv: Env = { CACHE: env.CACHE, DB: env.DB, REVALIDATE_SECONDS: String(WINDOW_SECONDS), BUILD_ID: "faults", EDGE_ISR_SECRET: ADMIN_SECRET };

@@ -105,7 +105,7 @@ export interface ISROptions<Env> {
   lease?: { kv: (env: Env) => LeaseKV; seconds?: number };
   /**
    * Stored 404/410 pages: their life (`seconds`, default 300) and how many new ones each
-   * isolate may store per route (`budget`, default 10 at once, refilled over 900 s); and
+   * isolate may store per route (`budget`, default 10 at once, refilled over an hour); and
    * `response`, the 404 of a `dynamicParams: false` route (default: a plain "Not Found").
    */
   notFound?: NotFoundOptions & { response?: (request: Request, env: Env) => Response | Promise<Response> };

@@ -18,11 +18,11 @@ export const NOT_FOUND_STATUS: readonly number[] = [404, 410];
 export interface NotFoundOptions {
   /** Seconds a stored 404/410 is served before it is rendered again (its KV entry expires then). Default 300. */
   seconds?: number;
-  /** New not-found entries one isolate may store per route: `writes` at once, refilled evenly over `perSeconds`. Default 10 per 900 s. */
+  /** New not-found entries one isolate may store per route: `writes` at once, refilled evenly over `perSeconds`. Default 10 per 3,600 s. */
   budget?: { writes: number; perSeconds: number };
 }
 
-export const NOT_FOUND_DEFAULTS = { seconds: 300, budget: { writes: 10, perSeconds: 900 } } as const;
+export const NOT_FOUND_DEFAULTS = { seconds: 300, budget: { writes: 10, perSeconds: 3600 } } as const;
 
 /** Checks `notFound` when the pipeline is built; returns it with the defaults filled in. */
 function settings(options: NotFoundOptions | undefined): Required<NotFoundOptions> {

@@ -1,5 +1,5 @@
 import { SignIn, SignOut } from "../components/SignIn";
-import type { Flash, InspectorEntry } from "../types";
+import type { PageData } from "../types";
 import { FlashMessage } from "./Admin";
 
 const kb = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`);
@@ -8,16 +8,7 @@ const ageOf = (now: number, ms: number) => {
   return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
 };
 
-interface Props {
-  signedIn: boolean;
-  entries: InspectorEntry[];
-  next?: string;
-  tags: string[];
-  currentBuild: string;
-  now: number;
-  flash?: Flash;
-  localDefaultSecret: boolean;
-}
+type Props = Omit<Extract<PageData, { page: "inspector" }>, "page">;
 
 /** `/admin/cache`: the CACHE namespace one page of keys at a time (KV metadata only), and purge-by-tag. Never cached; signed-in only. */
 export function Inspector({ signedIn, entries, next, tags, currentBuild, now, flash, localDefaultSecret }: Props) {
