@@ -265,7 +265,13 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
   /** `dynamicParams: false`: the 404 for params `staticParams` does not list — no render, no KV. */
   async function unlisted(m: Matched<Env>, request: Request, env: Env, timing: Timing): Promise<Response | undefined> {
     if (!(await staticPages.refuses(m.route, m.pattern, m.path, env))) return undefined;
-    return unlistedAnswer(request, await options.notFound?.response?.(request, env), timing.header("BYPASS"));
+    let made: Response | undefined;
+    try {
+      made = await options.notFound?.response?.(request, env);
+    } catch (error) {
+      report(new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `notFound.response failed for ${quoteKey(m.path)}; answering a plain 404: ${String(error)}`, { cause: error }));
+    }
+    return unlistedAnswer(request, made, timing.header("BYPASS"));
   }
 
   /**
@@ -335,7 +341,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
         ? error
         : new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `regenerating ${quoteKey(key)} failed (${failures} in a row); serving the stale copy, retrying in ${retryIn} s: ${String((error as Error)?.message ?? error)}`, { cause: error }),
     );
-    const expire = m.route.expire;
+    const expire = cacheControlFor(m.route, stale.status).expire; // a 404 keeps its short life
     const lived = (now() - stale.meta.generatedAt) / 1000;
     if (expire !== undefined && lived >= expire) return; // past expire: let it go rather than extend its life
     try {

@@ -65,6 +65,13 @@ describe("dynamicParams: false", () => {
     expect(loads).toBe(1);
   });
 
+  it("a notFound.response that throws is reported and a plain 404 answered", async () => {
+    const app = createTestApp({ routes: shop, render, notFound: { response: () => Promise.reject(new Error("template missing")) } });
+    const res = await app.fetch("/listed/nope");
+    expect([res.status, await res.text()]).toEqual([404, "Not Found"]);
+    expect(app.errors.join("\n")).toMatch(/notFound.response failed for "\/listed\/nope".*template missing/);
+  });
+
   it("a staticParams that fails is reported and the route serves as a dynamic one meanwhile (404s within the budget)", async () => {
     const app = createTestApp({ routes: [{ path: "/listed/:id", revalidate: 60, dynamicParams: false, staticParams: () => Promise.reject(new Error("db down")) }], render });
     const res = await app.fetch("/listed/1");
