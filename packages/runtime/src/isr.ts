@@ -265,13 +265,8 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
   /** `dynamicParams: false`: the 404 for params `staticParams` does not list — no render, no KV. */
   async function unlisted(m: Matched<Env>, request: Request, env: Env, timing: Timing): Promise<Response | undefined> {
     if (!(await staticPages.refuses(m.route, m.pattern, m.path, env))) return undefined;
-    let made: Response | undefined;
-    try {
-      made = await options.notFound?.response?.(request, env);
-    } catch (error) {
-      report(new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `notFound.response failed for ${quoteKey(m.path)}; answering a plain 404: ${String(error)}`, { cause: error }));
-    }
-    return unlistedAnswer(request, made, timing.header("BYPASS"));
+    const make = options.notFound?.response;
+    return unlistedAnswer(request, make && (() => make(request, env)), { timing: timing.header("BYPASS"), report });
   }
 
   /**

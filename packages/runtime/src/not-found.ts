@@ -8,7 +8,7 @@
  *   it a 404 is rendered for its client and not stored.
  * A route with `dynamicParams: false` never stores one at all (see static-params.ts).
  */
-import type { CacheControl } from "@edge-isr/kv-cache-handler";
+import { type CacheControl, quoteKey } from "@edge-isr/kv-cache-handler";
 import { EdgeIsrRuntimeError } from "./errors.js";
 import { bypassHeaders } from "./serve.js";
 
@@ -73,12 +73,24 @@ export class NotFoundPolicy {
 }
 
 /**
- * The answer for a page a `dynamicParams: false` route does not list: `made`
- * (the app's `notFound.response`) or a plain 404, for this client only.
+ * The answer for a page a `dynamicParams: false` route does not list: what
+ * `make` (the app's `notFound.response`) gives, or a plain 404 — also when
+ * `make` throws (reported) — for this client only.
  */
-export function unlistedAnswer(request: Request, made: Response | undefined, timing: string): Response {
-  const response = made ?? new Response("Not Found", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+export async function unlistedAnswer(
+  request: Request,
+  make: (() => Response | Promise<Response>) | undefined,
+  context: { timing: string; report: (error: EdgeIsrRuntimeError) => void },
+): Promise<Response> {
+  let response: Response | undefined;
+  try {
+    response = await make?.();
+  } catch (error) {
+    const path = quoteKey(new URL(request.url).pathname);
+    context.report(new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `notFound.response failed for ${path}; answering a plain 404: ${String(error)}`, { cause: error }));
+  }
+  response ??= new Response("Not Found", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
   const headers = new Headers(response.headers);
-  bypassHeaders(headers, "not a page of staticParams (dynamicParams: false)", timing, true);
+  bypassHeaders(headers, "not a page of staticParams (dynamicParams: false)", context.timing, true);
   return new Response(request.method === "HEAD" ? null : response.body, { status: response.status, statusText: response.statusText, headers });
 }
