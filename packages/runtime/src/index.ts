@@ -12,7 +12,7 @@ export { backgroundWork, defer } from "./background.js";
 export { CACHEABLE_STATUS, requestBypassReason, responseBypassReason } from "./cacheability.js";
 export { normalizePath, allowedQuery, pageKey, MAX_PATH_LENGTH } from "./cache-key.js";
 export { cdnCacheControl, type CacheState } from "./serve.js";
-export { handleRevalidate, secretsEqual, MAX_ENDPOINT_BODY } from "./endpoint.js";
+export { handleRevalidate, secretsEqual, MAX_ENDPOINT_BODY, MAX_ENDPOINT_ITEMS } from "./endpoint.js";
 export { Lease, type LeaseKV } from "./lease.js";
 export { EdgeIsrRuntimeError, type EdgeIsrRuntimeErrorCode } from "./errors.js";
 export type { CachedPage, PageMeta } from "./page.js";
