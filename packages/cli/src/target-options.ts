@@ -1,9 +1,10 @@
 /** `--local` / `--remote --env` → a KVTarget, shared by every command. */
 import type { Command } from "commander";
 import { findSourceConfig, namespaceIdFor } from "./config.js";
-import { openLocal } from "./kv/local.js";
+import { hasLocalNamespace, openLocal } from "./kv/local.js";
 import { openRemote } from "./kv/remote.js";
 import type { KVTarget } from "./kv/target.js";
+import { noLocalState } from "./where.js";
 
 export interface TargetFlags {
   local?: boolean;
@@ -24,10 +25,14 @@ export function addTargetOptions(command: Command): Command {
     .option("--persist-to <dir>", "the local state directory", ".wrangler/state");
 }
 
-/** Opens the target the flags name. */
-export async function openTarget(flags: TargetFlags): Promise<KVTarget> {
+/**
+ * Opens the target the flags name. `readOnly`: a command that only reads never
+ * creates local state; a namespace that was never written there is ERR_NO_LOCAL_STATE.
+ */
+export async function openTarget(flags: TargetFlags, opts: { readOnly?: boolean } = {}): Promise<KVTarget> {
   const config = findSourceConfig(flags.config);
   const namespaceId = namespaceIdFor(config, flags.binding, flags.env);
   if (flags.remote) return openRemote({ namespaceId });
+  if (opts.readOnly && !hasLocalNamespace(flags.persistTo, namespaceId)) throw noLocalState(flags.persistTo, namespaceId, flags.binding, config.path);
   return openLocal(flags.persistTo, namespaceId);
 }
