@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { describeSecret } from "./demo-secret.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const demo = resolve(root, "apps/demo");
@@ -41,7 +42,9 @@ if (args.help) {
   --persist-to <dir>  local KV state directory (default apps/demo/.wrangler/state)
   --no-prerender      serve without prerendering (every page starts as a MISS)
 
-Environment: DEMO_REVALIDATE_SECONDS (freshness window, default 20), DEMO_ADMIN_SECRET.`);
+Environment: DEMO_REVALIDATE_SECONDS (freshness window, default 20); EDGE_ISR_SECRET, the admin and
+revalidation secret (or put EDGE_ISR_SECRET=… in apps/demo/.dev.vars; without it "edge-isr-demo",
+accepted on localhost only). The secret never goes into the build's wrangler.json.`);
   process.exit(0);
 }
 const dev = args.dev;
@@ -77,7 +80,9 @@ const started = Date.now();
 await run("building @edge-isr/kv-cache-handler, @edge-isr/runtime and the edge-isr command", "npm", ["run", "build", "--silent", "--prefix", root]);
 
 const { createBuilder, createServer, preview } = await import("vite");
-const prune = () => run("pruning older builds' entries (edge-isr prune --keep 1)", process.execPath, [cli, "prune", "--keep", "1", "--persist-to", persistTo]);
+// In dev the Worker serves build "dev", whatever dist/ holds from an earlier build: keep it by name.
+const prune = () =>
+  run("pruning older builds' entries (edge-isr prune --keep 1)", process.execPath, [cli, "prune", "--keep", "1", "--persist-to", persistTo, ...(dev ? ["--keep-build", "dev"] : [])]);
 let server;
 if (dev) {
   // vite dev serves build "dev" from the sources: prerender through it (edge-isr prerender --url),
@@ -114,7 +119,7 @@ Try this (every page shows a badge: HIT / STALE / MISS, when it was generated, i
   1. ${url}/products/1 — HIT: rendered at build time by edge-isr prerender, served from KV.
   2. Wait ${windowSeconds} s and reload — STALE: the old page at once while a new one renders; reload again: HIT, new time.
   3. ${url}/products/1/reviews — not prerendered: MISS on the first visit, HIT on the next.
-  4. ${url}/admin — change a price (secret: edge-isr-demo on localhost); the product page shows it on the next view.
+  4. ${url}/admin — change a price (secret: ${describeSecret(process.env, resolve(demo, ".dev.vars"))}); the product page shows it on the next view.
   5. ${url}/admin/cache — every entry in KV (route, build, size, age, state, tags); purge a tag.
   Or from a terminal: curl -sI ${url}/products/1 | grep -i x-edge-isr
 

@@ -21,7 +21,7 @@ export function Inspector({ entries, currentBuild, now, flash, localDefaultSecre
       <FlashMessage flash={flash} />
       <p className="lead">
         {entries.length} entries in the <code>CACHE</code> namespace, {kb(stored)} stored for {kb(raw)} of pages. The current build is{" "}
-        <code>{currentBuild}</code>; older builds' entries are never served (remove them with <code>npx edge-isr builds prune</code>).
+        <code>{currentBuild}</code>; older builds' entries are never served (remove them with <code>npx edge-isr --cwd apps/demo prune --keep 1</code>).
       </p>
       <table className="entries" data-testid="entries">
         <thead>

@@ -88,7 +88,7 @@ async function send(where: string, url: URL, secret: string, body: string, sent:
   if (res.status >= 300 && res.status < 400) throw notEndpoint(`answered ${res.status}, a redirect to ${res.headers.get("location") ?? "nowhere"}`);
   if (res.status !== 200) {
     const error = (answer as { error?: unknown } | undefined)?.error;
-    const reason = typeof error === "string" ? redact(error) : shown();
+    const reason = redact(typeof error === "string" ? error : text).slice(0, 200) || res.statusText; // redacted before the cut, which could halve a secret
     const hint =
       res.status === 401
         ? "EDGE_ISR_SECRET does not match the Worker's secret: export the one it was deployed with (`wrangler secret put EDGE_ISR_SECRET` sets it)."
