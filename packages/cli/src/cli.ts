@@ -54,15 +54,15 @@ type Target = Awaited<ReturnType<typeof openTarget>>;
 /**
  * Runs a command body with its target (and its positional arguments), always
  * closing the target. `check` validates the flags before anything is opened;
- * `readOnly` commands never create local state.
+ * `existing` commands never create local state (see openTarget).
  */
-const withTarget = (body: (target: Target, flags: Flags, positional: (string | undefined)[]) => Promise<void>, opts: { readOnly?: boolean; check?: (flags: Flags) => void } = {}) =>
+const withTarget = (body: (target: Target, flags: Flags, positional: (string | undefined)[]) => Promise<void>, opts: { existing?: boolean; check?: (flags: Flags) => void } = {}) =>
   async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     const flags = command.opts() as Flags;
     const positional = args.slice(0, -2) as (string | undefined)[];
     opts.check?.(flags);
-    const target = await openTarget(flags, { readOnly: opts.readOnly ?? false });
+    const target = await openTarget(flags, { existing: opts.existing ?? false });
     try {
       await body(target, flags, positional);
     } finally {
@@ -70,7 +70,7 @@ const withTarget = (body: (target: Target, flags: Flags, positional: (string | u
       await target.close().catch(() => {});
     }
   };
-const readOnly = true;
+const existing = true;
 
 /** What the built Worker serves; a Worker that does not start or speak the protocol is "unknown", with why. */
 async function workerView(flags: Flags): Promise<WorkerView> {
@@ -114,7 +114,7 @@ addTargetOptions(program.command("builds").description("list the builds stored i
   withTarget(async (target, flags) => {
     const { builds, pointer } = await scanBuilds(target);
     printBuilds(builds, servedBuild(pointer, await workerView(flags)));
-  }, { readOnly }),
+  }, { existing }),
 );
 addTargetOptions(
   program
@@ -135,7 +135,7 @@ addTargetOptions(
   withTarget(
     async (target, flags) =>
       void (await rollback(target, { steps: Number(flags.steps), ...(flags.to ? { to: String(flags.to) } : {}), force: Boolean(flags.force), worker: await workerView(flags) })),
-    { readOnly, check: (flags) => wholeNumber("--steps", flags.steps, 1, "pass how many builds to go back, e.g. --steps 2 (or --to <build>).") },
+    { existing, check: (flags) => wholeNumber("--steps", flags.steps, 1, "pass how many builds to go back, e.g. --steps 2 (or --to <build>).") },
   ),
 );
 addTargetOptions(
@@ -150,7 +150,7 @@ addTargetOptions(
   withTarget(
     async (target, flags) =>
       void (await prune(target, Number(flags.keep), { dryRun: Boolean(flags.dryRun), worker: await workerView(flags), keepBuilds: (flags.keepBuild as string[] | undefined) ?? [] })),
-    { readOnly, check: (flags) => wholeNumber("--keep", flags.keep, 0, "pass how many builds to keep besides the served one, e.g. --keep 3.") },
+    { existing, check: (flags) => wholeNumber("--keep", flags.keep, 0, "pass how many builds to keep besides the served one, e.g. --keep 3.") },
   ),
 );
 
@@ -177,10 +177,10 @@ addTargetOptions(
     .option("--route <path>", "the entry serving this path: in the build the Worker serves")
     .option(...workerOption),
 ).action(
-  withTarget(async (target, flags, [key]) => inspect(target, { key, route: flags.route as string | undefined, worker: () => workerView(flags), binding: flags.binding }), { readOnly }),
+  withTarget(async (target, flags, [key]) => inspect(target, { key, route: flags.route as string | undefined, worker: () => workerView(flags), binding: flags.binding }), { existing }),
 );
 addTargetOptions(program.command("export <file>").description("back up the namespace as JSON lines (values base64, each line with its sha256)")).action(
-  withTarget(async (target, _flags, [file]) => void (await exportTo(target, String(file), { signal: interruptible("stopping: removing the partial file…") })), { readOnly }),
+  withTarget(async (target, _flags, [file]) => void (await exportTo(target, String(file), { signal: interruptible("stopping: removing the partial file…") })), { existing }),
 );
 addTargetOptions(
   program
@@ -199,7 +199,7 @@ addTargetOptions(
       const interval = flags.interval === undefined ? undefined : Number(flags.interval);
       await watch(target, { ...(interval === undefined ? {} : { intervalMs: interval }), remote: Boolean(flags.remote), signal: interruptible("stopped watching"), onEvent: (line) => console.log(line) });
     },
-    { readOnly },
+    { existing },
   ),
 );
 

@@ -26,13 +26,14 @@ export function addTargetOptions(command: Command): Command {
 }
 
 /**
- * Opens the target the flags name. `readOnly`: a command that only reads never
- * creates local state; a namespace that was never written there is ERR_NO_LOCAL_STATE.
+ * Opens the target the flags name. `existing`: for commands with nothing to do
+ * on an empty namespace (they read, or change what is there) — a namespace never
+ * written locally is ERR_NO_LOCAL_STATE, and no local state is created.
  */
-export async function openTarget(flags: TargetFlags, opts: { readOnly?: boolean } = {}): Promise<KVTarget> {
+export async function openTarget(flags: TargetFlags, opts: { existing?: boolean } = {}): Promise<KVTarget> {
   const config = findSourceConfig(flags.config);
   const namespaceId = namespaceIdFor(config, flags.binding, flags.env);
   if (flags.remote) return openRemote({ namespaceId });
-  if (opts.readOnly && !hasLocalNamespace(flags.persistTo, namespaceId)) throw noLocalState(flags.persistTo, namespaceId, flags.binding, config.path);
+  if (opts.existing && !hasLocalNamespace(flags.persistTo, namespaceId)) throw noLocalState(flags.persistTo, namespaceId, flags.binding, config.path);
   return openLocal(flags.persistTo, namespaceId);
 }

@@ -7,6 +7,7 @@
  * shell history and process lists), and the server's Worker must have the same.
  */
 import { CliError } from "../errors.js";
+import { httpUrl } from "../http-url.js";
 import { pool } from "../pool.js";
 import { choosePaths, type PathChoice, readManifest, renderPaths, type WorkerFetch } from "./prerender-steps.js";
 
@@ -34,22 +35,9 @@ export interface PrerenderUrlResult {
   origin: string;
 }
 
-function originOf(url: string): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-    throw new CliError("ERR_BAD_ARGUMENT", `--url ${JSON.stringify(url.slice(0, 200))} is not an http(s) URL`, "pass the running server's address, e.g. --url http://localhost:5173.");
-  }
-  return parsed.origin;
-}
-
 export async function prerenderUrl(options: PrerenderUrlOptions): Promise<PrerenderUrlResult> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const origin = originOf(options.url);
+  const origin = httpUrl("--url", options.url, "pass the running server's address, e.g. --url http://localhost:5173.").origin;
   if (!options.token) {
     throw new CliError(
       "ERR_MISSING_TOKEN",

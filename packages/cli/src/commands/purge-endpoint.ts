@@ -8,6 +8,7 @@
 import { MAX_ENDPOINT_BODY, MAX_ENDPOINT_ITEMS } from "@edge-isr/runtime";
 import { CliError, redact } from "../errors.js";
 import { some } from "../format.js";
+import { httpUrl } from "../http-url.js";
 import { CliLimits } from "../limits.js";
 
 export interface EndpointResult {
@@ -33,19 +34,6 @@ export function endpointBodies(tags: string[], expire: boolean): string[] {
   }
   if (batch.length) bodies.push(body(batch));
   return bodies;
-}
-
-function endpointUrl(url: string): URL {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) {
-    throw new CliError("ERR_BAD_ARGUMENT", `--endpoint ${JSON.stringify(url.slice(0, 200))} is not an http(s) URL`, "pass the full URL of the revalidation endpoint, e.g. --endpoint https://example.com/_isr/revalidate.");
-  }
-  return parsed;
 }
 
 function secretFromEnv(): string {
@@ -105,7 +93,7 @@ async function send(where: string, url: URL, secret: string, body: string, sent:
 
 /** Revalidates (or, with `expire`, expires) `tags` through the endpoint at `url`, with EDGE_ISR_SECRET. */
 export async function purgeThroughEndpoint(url: string, tags: string[], expire: boolean): Promise<EndpointResult> {
-  const parsed = endpointUrl(url);
+  const parsed = httpUrl("--endpoint", url, "pass the full URL of the revalidation endpoint, e.g. --endpoint https://example.com/_isr/revalidate.");
   const secret = secretFromEnv();
   const where = `${parsed.origin}${parsed.pathname}`;
   const bodies = endpointBodies(tags, expire);
