@@ -9,7 +9,8 @@
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { describeSecret } from "./demo-secret.mjs";
@@ -80,9 +81,13 @@ const started = Date.now();
 await run("building @edge-isr/kv-cache-handler, @edge-isr/runtime and the edge-isr command", "npm", ["run", "build", "--silent", "--prefix", root]);
 
 const { createBuilder, createServer, preview } = await import("vite");
+// The CACHE namespace's local state: prune has nothing to do (and says so, exit 1) before the first run.
+const cacheId = /\[\[kv_namespaces\]\]\s*binding\s*=\s*"CACHE"\s*id\s*=\s*"([^"]+)"/.exec(readFileSync(resolve(demo, "wrangler.toml"), "utf8"))?.[1];
 // In dev the Worker serves build "dev", whatever dist/ holds from an earlier build: keep it by name.
 const prune = () =>
-  run("pruning older builds' entries (edge-isr prune --keep 1)", process.execPath, [cli, "prune", "--keep", "1", "--persist-to", persistTo, ...(dev ? ["--keep-build", "dev"] : [])]);
+  cacheId && existsSync(join(persistTo, "v3", "kv", cacheId))
+    ? run("pruning older builds' entries (edge-isr prune --keep 1)", process.execPath, [cli, "prune", "--keep", "1", "--persist-to", persistTo, ...(dev ? ["--keep-build", "dev"] : [])])
+    : undefined;
 let server;
 if (dev) {
   // vite dev serves build "dev" from the sources: prerender through it (edge-isr prerender --url),
@@ -103,8 +108,9 @@ if (dev) {
   const builder = await createBuilder({ root: demo, logLevel: "warn", mode: "production" });
   await builder.buildApp();
   if (prerenderPages) {
-    await run("prerendering the pages into the local KV state (edge-isr prerender)", process.execPath, [cli, "prerender", "--persist-to", persistTo]);
+    // Pruned first (the new build is the Worker's own: kept), so the pages are served right after they are rendered.
     await prune();
+    await run("prerendering the pages into the local KV state (edge-isr prerender)", process.execPath, [cli, "prerender", "--persist-to", persistTo]);
   }
   server = await preview({ root: demo, preview: { port, strictPort: false } });
 }

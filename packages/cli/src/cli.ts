@@ -16,7 +16,7 @@ import { importFrom } from "./commands/import.js";
 import { watch } from "./commands/watch.js";
 import { servedBuild } from "./served.js";
 import { describeWorker, type WorkerView } from "./worker.js";
-import { interruptible } from "./interrupt.js";
+import { handleInterrupts, interruptible } from "./interrupt.js";
 
 const program = new Command("edge-isr")
   .description("Prerender a Worker's pages into Workers KV, switch builds, purge by tag, inspect and back up the cache.")
@@ -202,6 +202,8 @@ addTargetOptions(
     { existing },
   ),
 );
+
+handleInterrupts();
 
 // `edge-isr inspect | head` closes stdout early: that is not an error.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {

@@ -160,10 +160,19 @@ describe("3. purge --endpoint believes only the endpoint, and batches", { timeou
     expectRun(run, 1, "✘ [ERR_NOT_ENDPOINT]", "answered 200 with text/html", "not edge-isr's revalidation endpoint");
   });
 
-  it("300 tags go in two requests, each within the Worker's limit", async () => {
-    const tags = Array.from({ length: 300 }, (_, i) => ["--tag", `t${i}`]).flat();
+  it("300 tags go in three requests, each within what the Worker acts on — the 201st tag included", async () => {
+    const page = async () => {
+      const res = await fetch(`${url}/products/2`);
+      await res.arrayBuffer();
+      return res.headers.get("x-edge-isr-cache");
+    };
+    await page();
+    expect(await page()).toBe("HIT");
+    // product:2 is the 201st: past the 128 tags KVCacheHandler keeps of one call, within the endpoint's 256.
+    const tags = Array.from({ length: 300 }, (_, i) => ["--tag", i === 200 ? "product:2" : `t${i}`]).flat();
     const run = await runCli(["purge", ...tags, "--endpoint", `${url}/_isr/revalidate`], { cwd: tmpdir(), env: { EDGE_ISR_SECRET: secret } });
-    expectRun(run, 0, /^revalidated 300 tag\(s\) .* in 2 requests \(at most 256 tags and 64 KiB each\)$/m);
+    expectRun(run, 0, /^revalidated 300 tag\(s\) .* in 3 requests \(at most 128 tags and 64 KiB each\)$/m);
+    expect(await page()).toBe("STALE");
   });
 });
 

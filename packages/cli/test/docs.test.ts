@@ -78,6 +78,7 @@ function problem(use: Use, g: Grammar | undefined): string | undefined {
   let positional = 0;
   for (let i = 0; i < use.words.length; i++) {
     const word = use.words[i]!;
+    if (word === "…" || word === "...") continue; // words left out
     if (!word.startsWith("--")) {
       positional++;
       continue;

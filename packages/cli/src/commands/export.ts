@@ -9,6 +9,7 @@ import { type BackupLine, recordHash } from "../backup-format.js";
 import { CliError } from "../errors.js";
 import { count, formatBytes } from "../format.js";
 import type { KVListed, KVTarget } from "../kv/target.js";
+import { stoppedBy } from "../interrupt.js";
 import { progress } from "../progress.js";
 
 /** Keys read at once while exporting. */
@@ -28,7 +29,7 @@ export async function exportTo(target: KVTarget, file: string, opts: ExportOptio
       if (opts.signal?.aborted) break;
     }
   } catch (error) {
-    if (!opts.signal?.aborted) throw error;
+    if (!(await stoppedBy(opts.signal))) throw error;
   }
   if (opts.signal?.aborted) throw new CliError("ERR_INTERRUPTED", `export interrupted while listing ${target.description}; ${file} was not written`, "run the export again.");
   const partial = `${file}.partial`;
@@ -73,7 +74,7 @@ export async function exportTo(target: KVTarget, file: string, opts: ExportOptio
     complete = !opts.signal?.aborted;
   } catch (error) {
     // In a terminal, Ctrl-C also ends the local workerd: the reads under way then fail.
-    if (!opts.signal?.aborted) throw error;
+    if (!(await stoppedBy(opts.signal))) throw error;
   } finally {
     bar.stop();
     await out.close();

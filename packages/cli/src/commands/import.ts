@@ -16,6 +16,7 @@ import { type BackupLine, type CheckedLine, checkLine } from "../backup-format.j
 import { CliError } from "../errors.js";
 import { count, formatBytes, some } from "../format.js";
 import type { KVEntry, KVTarget } from "../kv/target.js";
+import { stoppedBy } from "../interrupt.js";
 import { progress } from "../progress.js";
 import { readPointer } from "./builds.js";
 
@@ -154,7 +155,7 @@ export async function importFrom(target: KVTarget, file: string, opts: ImportOpt
     await flush();
   } catch (error) {
     // In a terminal, Ctrl-C also ends the local workerd: the writes under way then fail.
-    if (!opts.signal?.aborted) throw error;
+    if (!(await stoppedBy(opts.signal))) throw error;
   } finally {
     bar.stop();
   }

@@ -6,6 +6,7 @@
 import { PRERENDER_HEADER, PRERENDER_MANIFEST_PATH } from "@edge-isr/runtime";
 import { CliError } from "../errors.js";
 import { pool } from "../pool.js";
+import { stoppedBy } from "../interrupt.js";
 import { progress } from "../progress.js";
 import { coverPaths, readRoutes, readTraffic } from "../traffic.js";
 
@@ -70,6 +71,8 @@ export async function renderPaths(send: WorkerFetch, token: string, paths: strin
   const bar = progress(paths.length, "prerender", "pages", showProgress);
   const out: Rendered = { stored: [], notFound: [], failed: [], notRendered: [] };
   const started = new Set<string>();
+  /** Requests that threw (no answer at all): failures, unless Ctrl-C ended the Worker. */
+  const thrown: { path: string; reason: string }[] = [];
   let done = 0;
   await pool(
     paths,
@@ -85,15 +88,16 @@ export async function renderPaths(send: WorkerFetch, token: string, paths: strin
         else if (!key) out.failed.push({ path, reason: `not stored (${res.headers.get("x-edge-isr-bypass") ?? res.headers.get("x-edge-isr-cache") ?? "no ISR route"})` });
         else out.stored.push({ path, key });
       } catch (error) {
-        // After Ctrl-C the Worker may be gone (a terminal's Ctrl-C also ends workerd): not rendered, not failed.
-        if (signal?.aborted) out.notRendered.push(path);
-        else out.failed.push({ path, reason: (error as Error).message });
+        thrown.push({ path, reason: (error as Error).message });
       }
       bar.update(++done);
     },
     signal,
   );
   bar.stop();
+  // After Ctrl-C the Worker may be gone (a terminal's Ctrl-C also ends workerd): not rendered, not failed.
+  if (thrown.length && (await stoppedBy(signal))) out.notRendered.push(...thrown.map((t) => t.path));
+  else out.failed.push(...thrown);
   out.notRendered.push(...paths.filter((path) => !started.has(path)));
   return out;
 }

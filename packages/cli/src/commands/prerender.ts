@@ -17,6 +17,7 @@ import { openRemote, type RemoteOptions } from "../kv/remote.js";
 import { type KVEntry, type KVTarget, listAll } from "../kv/target.js";
 import type { TargetFlags } from "../target-options.js";
 import { pool } from "../pool.js";
+import { stoppedBy } from "../interrupt.js";
 import { progress } from "../progress.js";
 import { runBuiltWorker, sendTo } from "../worker.js";
 import { prerenderUrl } from "./prerender-url.js";
@@ -155,7 +156,7 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
       try {
         await pool(rendered.notFound, concurrency, async ({ key }) => void (key && (await workerKV.delete(await kvKeyFor("", key)))));
       } catch (error) {
-        if (!interrupted()) throw error; // after Ctrl-C in a terminal, workerd is gone
+        if (!(await stoppedBy(options.signal))) throw error; // after Ctrl-C in a terminal, workerd is gone
       }
     }
 
@@ -166,7 +167,7 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
       try {
         await upload(remote, workerKV, stored, { buildId, since, concurrency, skipped, failed, ...(options.progress !== undefined ? { progress: options.progress } : {}), ...(options.signal ? { signal: options.signal } : {}) });
       } catch (error) {
-        if (!interrupted()) throw error;
+        if (!(await stoppedBy(options.signal))) throw error;
       }
       uploadInterrupted = interrupted(); // what landed is found by reading back below
     }

@@ -1,10 +1,11 @@
 /**
  * `edge-isr purge --endpoint <url>`: revalidates tags through the deployed
  * Worker's revalidation endpoint (`createISR({ revalidateEndpoint })`), in as
- * many requests as its limits need (256 tags and 64 KiB per request), and
- * believes only an answer that is the endpoint's: status 200, JSON
- * `{"revalidated":{"tags":<n>,"paths":<n>}}` counting what was sent.
+ * many requests as its limits need, and believes only an answer that is the
+ * endpoint's: status 200, JSON `{"revalidated":{"tags":<n>,"paths":<n>}}`
+ * counting what was sent.
  */
+import { HandlerLimits } from "@edge-isr/kv-cache-handler";
 import { MAX_ENDPOINT_BODY, MAX_ENDPOINT_ITEMS } from "@edge-isr/runtime";
 import { CliError, redact } from "../errors.js";
 import { some } from "../format.js";
@@ -18,14 +19,22 @@ export interface EndpointResult {
   answers: unknown[];
 }
 
-/** Splits tags into request bodies within the endpoint's item and byte limits. */
+/**
+ * Tags per request. The endpoint takes 256 items, but KVCacheHandler keeps at most
+ * 128 tags of one revalidateTag call (Next.js's NEXT_CACHE_TAG_MAX_ITEMS) and drops
+ * the rest with only a warning in the Worker's log — while the endpoint still counts
+ * them — so a request never carries more than the handler acts on.
+ */
+export const TAGS_PER_REQUEST = Math.min(MAX_ENDPOINT_ITEMS, HandlerLimits.maxTagsPerEntry);
+
+/** Splits tags into request bodies within TAGS_PER_REQUEST and the endpoint's byte limit. */
 export function endpointBodies(tags: string[], expire: boolean): string[] {
   const body = (batch: string[]) => JSON.stringify({ tags: batch, paths: [], ...(expire ? { expire: 0 } : {}) });
   const bodies: string[] = [];
   let batch: string[] = [];
   for (const tag of tags) {
     const next = [...batch, tag];
-    if (batch.length && (next.length > MAX_ENDPOINT_ITEMS || Buffer.byteLength(body(next)) > MAX_ENDPOINT_BODY)) {
+    if (batch.length && (next.length > TAGS_PER_REQUEST || Buffer.byteLength(body(next)) > MAX_ENDPOINT_BODY)) {
       bodies.push(body(batch));
       batch = [tag];
     } else {
@@ -111,7 +120,7 @@ export async function purgeThroughEndpoint(url: string, tags: string[], expire: 
     }
     done += sent;
   }
-  const requests = bodies.length > 1 ? ` in ${bodies.length} requests (at most ${MAX_ENDPOINT_ITEMS} tags and ${MAX_ENDPOINT_BODY / 1024} KiB each)` : "";
+  const requests = bodies.length > 1 ? ` in ${bodies.length} requests (at most ${TAGS_PER_REQUEST} tags and ${MAX_ENDPOINT_BODY / 1024} KiB each)` : "";
   console.log(`${expire ? "expired" : "revalidated"} ${tags.length} tag(s) (${some(tags, 10)}) through ${parsed.origin}${requests}`);
   return { requests: bodies.length, answers };
 }
