@@ -129,6 +129,8 @@ for (const mode of ["preview", "dev"] as const) {
       });
       expect(res.status).toBe(401);
       expect(await res.text()).toContain("wrong admin secret");
+      // The banner said which secret is in use (issue 14: it kept naming the default when another was set).
+      expect(demo.output()).toContain(`/admin — change a price (secret: ${SECRET} (the local default, accepted on localhost only; set EDGE_ISR_SECRET to change it))`);
       await visit(page, `${demo.url}/products/5`);
       await expect(page.textContent('[data-testid="product-name"]')).resolves.toBe("Prerendered Pretzel");
     });
