@@ -11,7 +11,9 @@ import { RuntimeLimits } from "./limits.js";
 import { pathTag } from "./revalidate.js";
 
 export const MAX_ENDPOINT_BODY = RuntimeLimits.maxEndpointBodyBytes;
-const MAX_ITEMS = RuntimeLimits.maxEndpointItems;
+/** Tags plus paths in one request. */
+export const MAX_ENDPOINT_ITEMS = RuntimeLimits.maxEndpointItems;
+const MAX_ITEMS = MAX_ENDPOINT_ITEMS;
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
@@ -56,7 +58,7 @@ export async function handleRevalidate(request: Request, secret: string | undefi
     return json(400, { error: "field \"tags\" must be an array of non-empty strings of at most 256 characters" });
   }
   if (!Array.isArray(paths)) return json(400, { error: "field \"paths\" must be an array" });
-  if (tags.length + paths.length > MAX_ITEMS) return json(400, { error: `fields "tags" and "paths" hold ${tags.length + paths.length} items, over the limit of ${MAX_ITEMS}` });
+  if (tags.length + paths.length > MAX_ENDPOINT_ITEMS) return json(400, { error: `fields "tags" and "paths" hold ${tags.length + paths.length} items, over the limit of ${MAX_ENDPOINT_ITEMS}` });
   if (expire !== undefined && (typeof expire !== "number" || !(expire >= 0))) return json(400, { error: "field \"expire\" must be a number of seconds ≥ 0" });
   if (tags.length + paths.length === 0) return json(400, { error: "give at least one of \"tags\" or \"paths\"" });
 

@@ -15,7 +15,7 @@ export { NOT_FOUND_DEFAULTS, NOT_FOUND_STATUS, type NotFoundOptions } from "./no
 export { RuntimeLimits } from "./limits.js";
 export { normalizePath, allowedQuery, pageKey, MAX_PATH_LENGTH } from "./cache-key.js";
 export { cdnCacheControl, SHARED_VARY, type CacheState } from "./serve.js";
-export { handleRevalidate, secretsEqual, MAX_ENDPOINT_BODY } from "./endpoint.js";
+export { handleRevalidate, secretsEqual, MAX_ENDPOINT_BODY, MAX_ENDPOINT_ITEMS } from "./endpoint.js";
 export { Lease, type LeaseKV } from "./lease.js";
 export { EdgeIsrRuntimeError, type EdgeIsrRuntimeErrorCode } from "./errors.js";
 export type { CachedPage, PageMeta } from "./page.js";

@@ -10,6 +10,7 @@ import { pathTag } from "@edge-isr/runtime";
 import { CliError, redact, redactedLogger } from "../errors.js";
 import { asNamespace } from "../kv/adapter.js";
 import { openTarget, type TargetFlags } from "../target-options.js";
+import { type EndpointResult, purgeThroughEndpoint } from "./purge-endpoint.js";
 
 export type PurgeFlags = TargetFlags & { tag?: string[]; path?: string[]; layout?: boolean; expire?: boolean; endpoint?: string; cdnZone?: string };
 
@@ -17,8 +18,8 @@ export interface PurgeResult {
   tags: string[];
   /** What the KV sweep did (without --endpoint). */
   sweep?: SweepResult;
-  /** The endpoint's JSON answer (with --endpoint). */
-  endpoint?: unknown;
+  /** The endpoint's answers (with --endpoint). */
+  endpoint?: EndpointResult;
   /** Tags purged from the CDN (with --cdn-zone). */
   cdnTags?: number;
 }
@@ -60,47 +61,6 @@ function requireCdnToken(): string {
   return token;
 }
 
-async function callEndpoint(url: string, tags: string[], expire: boolean): Promise<unknown> {
-  const secret = process.env.EDGE_ISR_SECRET;
-  if (!secret) {
-    throw new CliError("ERR_MISSING_TOKEN", "--endpoint needs EDGE_ISR_SECRET, which is not set", "export EDGE_ISR_SECRET=… with the secret the Worker was deployed with (`wrangler secret put EDGE_ISR_SECRET`); it is never printed.");
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new CliError("ERR_BAD_ARGUMENT", `--endpoint ${JSON.stringify(url)} is not a URL`, "pass the full URL of the revalidation endpoint, e.g. --endpoint https://example.com/_isr/revalidate.");
-  }
-  let res: Response;
-  try {
-    res = await fetch(parsed, {
-      method: "POST",
-      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-      body: JSON.stringify({ tags, paths: [], ...(expire ? { expire: 0 } : {}) }),
-    });
-  } catch (error) {
-    throw new CliError("ERR_PURGE_FAILED", `could not reach ${parsed.origin}${parsed.pathname}: ${redact(String((error as Error)?.cause ?? (error as Error)?.message ?? error))}`, "check the URL and that the Worker is deployed, then run the command again (it is safe to repeat).");
-  }
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  if (res.status !== 200) {
-    const reason = typeof (body as { error?: unknown })?.error === "string" ? (body as { error: string }).error : redact(text).slice(0, 200) || res.statusText; // redacted before the cut, which could halve a secret
-    const hint =
-      res.status === 401
-        ? "EDGE_ISR_SECRET does not match the Worker's secret: export the one it was deployed with (`wrangler secret put EDGE_ISR_SECRET` sets it)."
-        : res.status === 404
-          ? "the endpoint is disabled or the URL is wrong: check the path, and that the Worker has a revalidation secret configured."
-          : "fix what the server names, then run the command again (it is safe to repeat).";
-    throw new CliError("ERR_PURGE_FAILED", `${parsed.origin}${parsed.pathname} answered ${res.status}: ${redact(reason)}`, hint);
-  }
-  return body;
-}
-
 async function purgeCdn(zoneId: string, token: string, tags: string[]): Promise<void> {
   const baseURL = process.env.CLOUDFLARE_API_BASE_URL; // as for --remote (else the client's own CLOUDFLARE_BASE_URL)
   const client = new Cloudflare({ apiToken: token, logger: redactedLogger, ...(baseURL ? { baseURL } : {}) });
@@ -124,8 +84,7 @@ export async function purge(flags: PurgeFlags): Promise<PurgeResult> {
   const result: PurgeResult = { tags };
 
   if (flags.endpoint) {
-    result.endpoint = await callEndpoint(flags.endpoint, tags, Boolean(flags.expire));
-    console.log(`${flags.expire ? "expired" : "revalidated"} ${what} through ${new URL(flags.endpoint).origin}`);
+    result.endpoint = await purgeThroughEndpoint(flags.endpoint, tags, Boolean(flags.expire));
   } else {
     const target = await openTarget(flags);
     try {
