@@ -12,23 +12,25 @@ const pkg = JSON.parse(readFileSync("package.json", "utf8"));
 const external = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
 rmSync("dist", { recursive: true, force: true });
 if (pkg.bin) {
-  // A command: src/cli.ts → dist/cli.js (one Node ESM file, dependencies left to
-  // node_modules); the bin itself is a committed launcher that imports it.
-  for (const name of Object.keys(pkg.bin)) {
-    const out = "dist/cli.js";
-    await build({
-      entryPoints: ["src/cli.ts"],
-      outfile: out,
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      target: "node20",
-      sourcemap: true,
-      external,
-      banner: { js: "#!/usr/bin/env node" },
-    });
-    console.log(`built ${name} → ${out}`);
-  }
+  // A command: src/cli.ts → dist/cli.js, one Node ESM file for what every run needs, plus
+  // chunks each command imports when it runs (so `--help` loads no Miniflare and no
+  // Cloudflare client). Its dependencies stay in node_modules; workspace packages it
+  // only develops against (@edge-isr/*) are bundled in, so it installs on its own.
+  // The bin itself is a committed launcher that imports dist/cli.js.
+  await build({
+    entryPoints: ["src/cli.ts"],
+    outdir: "dist",
+    entryNames: "[name]",
+    chunkNames: "chunks/[name]-[hash]",
+    splitting: true,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    sourcemap: true,
+    external,
+  });
+  console.log(`built ${Object.keys(pkg.bin).join(", ")} → dist/cli.js`);
   process.exit(0);
 }
 await build({

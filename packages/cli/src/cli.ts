@@ -1,26 +1,24 @@
 /**
  * The `edge-isr` command. Every subcommand works on the local Miniflare state
  * by default and on a Cloudflare namespace with `--remote --env <name>`.
+ *
+ * This file only declares the commands: each one's code — and what it needs,
+ * Miniflare, the Cloudflare client, the cache handler — is imported when that
+ * command runs, so `--help` and argument errors answer at once.
  */
 import { Command } from "commander";
 import { CliError, exitCodeOf, formatError } from "./errors.js";
-import { addTargetOptions, openTarget, type TargetFlags } from "./target-options.js";
-import { runPrerender, type PrerenderFlags } from "./commands/prerender.js";
-import { printBuilds, scanBuilds } from "./commands/builds.js";
-import { promote, rollback } from "./commands/promote.js";
-import { prune } from "./commands/prune.js";
-import { purge } from "./commands/purge.js";
-import { inspect } from "./commands/inspect.js";
-import { exportTo } from "./commands/export.js";
-import { importFrom } from "./commands/import.js";
-import { watch } from "./commands/watch.js";
-import { servedBuild } from "./served.js";
-import { describeWorker, type WorkerView } from "./worker.js";
+import { addTargetOptions, type TargetFlags } from "./target-flags.js";
 import { handleInterrupts, interruptible } from "./interrupt.js";
+import type { KVTarget } from "./kv/target.js";
+import type { PrerenderFlags } from "./commands/prerender.js";
+import type { PurgeFlags } from "./commands/purge.js";
+import type { WorkerView } from "./worker.js";
+import { CLI_VERSION } from "./version.js";
 
 const program = new Command("edge-isr")
   .description("Prerender a Worker's pages into Workers KV, switch builds, purge by tag, inspect and back up the cache.")
-  .version("0.1.0")
+  .version(CLI_VERSION)
   .option("--cwd <dir>", "run as if edge-isr was started in <dir> (your app's directory)")
   .showHelpAfterError()
   .addHelpText(
@@ -49,7 +47,7 @@ Examples:
   });
 
 type Flags = TargetFlags & Record<string, unknown>;
-type Target = Awaited<ReturnType<typeof openTarget>>;
+type Target = KVTarget;
 
 /**
  * Runs a command body with its target (and its positional arguments), always
@@ -62,6 +60,7 @@ const withTarget = (body: (target: Target, flags: Flags, positional: (string | u
     const flags = command.opts() as Flags;
     const positional = args.slice(0, -2) as (string | undefined)[];
     opts.check?.(flags);
+    const { openTarget } = await import("./target-options.js");
     const target = await openTarget(flags, { existing: opts.existing ?? false });
     try {
       await body(target, flags, positional);
@@ -75,6 +74,7 @@ const existing = true;
 /** What the built Worker serves; a Worker that does not start or speak the protocol is "unknown", with why. */
 async function workerView(flags: Flags): Promise<WorkerView> {
   try {
+    const { describeWorker } = await import("./worker.js");
     return await describeWorker(flags.worker as string | undefined);
   } catch (error) {
     if (error instanceof CliError && (error.code === "ERR_WORKER_START" || error.code === "ERR_NO_PRERENDER_SUPPORT")) return { known: false, why: error.message };
@@ -107,11 +107,14 @@ addTargetOptions(
     .addHelpText("after", "\nExamples:\n  $ vite build && edge-isr prerender --concurrency 16\n  $ EDGE_ISR_PRERENDER_TOKEN=$TOKEN edge-isr prerender --url http://localhost:5173"),
 ).action(async (...args: unknown[]) => {
   const command = args[args.length - 1] as Command;
+  const { runPrerender } = await import("./commands/prerender.js");
   process.exitCode = await runPrerender(command.opts() as PrerenderFlags, interruptible("stopping: no new page starts; the pages under way finish…"));
 });
 
 addTargetOptions(program.command("builds").description("list the builds stored in KV, with entries and sizes, and the one the Worker serves").option(...workerOption)).action(
   withTarget(async (target, flags) => {
+    const { printBuilds, scanBuilds } = await import("./commands/builds.js");
+    const { servedBuild } = await import("./served.js");
     const { builds, pointer } = await scanBuilds(target);
     printBuilds(builds, servedBuild(pointer, await workerView(flags)));
   }, { existing }),
@@ -122,7 +125,12 @@ addTargetOptions(
     .description("serve <buildId>: flip the build pointer (one KV write); refused when the Worker does not read the pointer")
     .option("--force", "promote even if the build has no entries, or the built Worker does not (or cannot be shown to) read the pointer")
     .option(...workerOption),
-).action(withTarget(async (target, flags, [buildId]) => void (await promote(target, String(buildId), { force: Boolean(flags.force), worker: await workerView(flags) }))));
+).action(
+  withTarget(async (target, flags, [buildId]) => {
+    const { promote } = await import("./commands/promote.js");
+    await promote(target, String(buildId), { force: Boolean(flags.force), worker: await workerView(flags) });
+  }),
+);
 addTargetOptions(
   program
     .command("rollback")
@@ -133,8 +141,10 @@ addTargetOptions(
     .option(...workerOption),
 ).action(
   withTarget(
-    async (target, flags) =>
-      void (await rollback(target, { steps: Number(flags.steps), ...(flags.to ? { to: String(flags.to) } : {}), force: Boolean(flags.force), worker: await workerView(flags) })),
+    async (target, flags) => {
+      const { rollback } = await import("./commands/promote.js");
+      await rollback(target, { steps: Number(flags.steps), ...(flags.to ? { to: String(flags.to) } : {}), force: Boolean(flags.force), worker: await workerView(flags) });
+    },
     { existing, check: (flags) => wholeNumber("--steps", flags.steps, 1, "pass how many builds to go back, e.g. --steps 2 (or --to <build>).") },
   ),
 );
@@ -148,8 +158,10 @@ addTargetOptions(
     .option(...workerOption),
 ).action(
   withTarget(
-    async (target, flags) =>
-      void (await prune(target, Number(flags.keep), { dryRun: Boolean(flags.dryRun), worker: await workerView(flags), keepBuilds: (flags.keepBuild as string[] | undefined) ?? [] })),
+    async (target, flags) => {
+      const { prune } = await import("./commands/prune.js");
+      await prune(target, Number(flags.keep), { dryRun: Boolean(flags.dryRun), worker: await workerView(flags), keepBuilds: (flags.keepBuild as string[] | undefined) ?? [] });
+    },
     { existing, check: (flags) => wholeNumber("--keep", flags.keep, 0, "pass how many builds to keep besides the served one, e.g. --keep 3.") },
   ),
 );
@@ -166,8 +178,8 @@ addTargetOptions(
     .option("--cdn-zone <zoneId>", "also purge Cloudflare's CDN cache by these tags (Cache-Tag)"),
 ).action(async (...args: unknown[]) => {
   const command = args[args.length - 1] as Command;
-  const flags = command.opts() as TargetFlags & { tag?: string[]; path?: string[]; layout?: boolean; expire?: boolean; endpoint?: string; cdnZone?: string };
-  await purge(flags);
+  const { purge } = await import("./commands/purge.js");
+  await purge(command.opts() as PurgeFlags);
 });
 
 addTargetOptions(
@@ -177,17 +189,28 @@ addTargetOptions(
     .option("--route <path>", "the entry serving this path: in the build the Worker serves")
     .option(...workerOption),
 ).action(
-  withTarget(async (target, flags, [key]) => inspect(target, { key, route: flags.route as string | undefined, worker: () => workerView(flags), binding: flags.binding }), { existing }),
+  withTarget(async (target, flags, [key]) => {
+    const { inspect } = await import("./commands/inspect.js");
+    await inspect(target, { key, route: flags.route as string | undefined, worker: () => workerView(flags), binding: flags.binding });
+  }, { existing }),
 );
 addTargetOptions(program.command("export <file>").description("back up the namespace as JSON lines (values base64, each line with its sha256)")).action(
-  withTarget(async (target, _flags, [file]) => void (await exportTo(target, String(file), { signal: interruptible("stopping: removing the partial file…") })), { existing }),
+  withTarget(async (target, _flags, [file]) => {
+    const { exportTo } = await import("./commands/export.js");
+    await exportTo(target, String(file), { signal: interruptible("stopping: removing the partial file…") });
+  }, { existing }),
 );
 addTargetOptions(
   program
     .command("import <file>")
     .description("restore a backup made by export: every line checked first, then written (idempotent)")
     .option("--with-pointer", "also restore the build pointer the file holds (it decides which build is served)"),
-).action(withTarget(async (target, flags, [file]) => void (await importFrom(target, String(file), { withPointer: Boolean(flags.withPointer), signal: interruptible("stopping: no new write starts; the writes under way finish…") }))));
+).action(
+  withTarget(async (target, flags, [file]) => {
+    const { importFrom } = await import("./commands/import.js");
+    await importFrom(target, String(file), { withPointer: Boolean(flags.withPointer), signal: interruptible("stopping: no new write starts; the writes under way finish…") });
+  }),
+);
 addTargetOptions(
   program
     .command("watch")
@@ -196,6 +219,7 @@ addTargetOptions(
 ).action(
   withTarget(
     async (target, flags) => {
+      const { watch } = await import("./commands/watch.js");
       const interval = flags.interval === undefined ? undefined : Number(flags.interval);
       await watch(target, { ...(interval === undefined ? {} : { intervalMs: interval }), remote: Boolean(flags.remote), signal: interruptible("stopped watching"), onEvent: (line) => console.log(line) });
     },
@@ -211,7 +235,22 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-program.parseAsync().catch((error: unknown) => {
-  process.stderr.write(formatError(error));
-  process.exitCode = exitCodeOf(error);
-});
+program
+  .parseAsync()
+  .catch(async (error: unknown) => {
+    // workerd dying under a command (state another workerd migrated) gets its own code.
+    const coded = (await import("./miniflare.js")).runtimeError(error) ?? error;
+    process.stderr.write(formatError(coded));
+    process.exitCode = exitCodeOf(coded);
+  })
+  .finally(exitWhenDone);
+
+/**
+ * Once the command has finished and its output is flushed, the process ends even if a
+ * library left a handle open (a keep-alive socket to a workerd that crashed): a CI step
+ * running `vite build && edge-isr prerender` must never wait for ever. The timer does
+ * not keep an otherwise idle process alive.
+ */
+function exitWhenDone(): void {
+  process.stdout.write("", () => process.stderr.write("", () => setTimeout(() => process.exit(), 1000).unref()));
+}

@@ -20,6 +20,10 @@ export interface WranglerConfig {
   compatibility_date?: string;
   compatibility_flags?: string[];
   kv_namespaces?: KVNamespaceConfig[];
+  durable_objects?: { bindings?: { name: string; class_name: string; script_name?: string }[] };
+  migrations?: { tag: string; new_sqlite_classes?: string[]; new_classes?: string[] }[];
+  /** Module rules (`vite build` writes ES module rules for its chunks). */
+  rules?: { type: string; globs: string[] }[];
   vars?: Record<string, unknown>;
   env?: Record<string, Omit<WranglerConfig, "env">>;
   /** The file this was read from. */
@@ -49,8 +53,14 @@ export function findSourceConfig(explicit?: string): WranglerConfig {
   throw new CliError("ERR_CONFIG_NOT_FOUND", `no wrangler.toml, wrangler.jsonc or wrangler.json in ${process.cwd()}`, "run the command in your app's directory (or pass --cwd <dir>), or pass --config <path>.");
 }
 
-/** The KV namespace id of `binding` in `env` (or the top level when no env is given). */
-export function namespaceIdFor(config: WranglerConfig, binding: string, env?: string): string {
+/**
+ * The namespace id local state keeps a binding under — its `id`, else the binding's name, as
+ * wrangler and the Vite plugin do for a binding without one (wrangler deploy provisions it).
+ */
+export const localNamespaceId = (ns: KVNamespaceConfig) => ns.id ?? ns.binding;
+
+/** The KV namespace id of `binding` in `env` (or the top level when no env is given); `remote` needs a real id. */
+export function namespaceIdFor(config: WranglerConfig, binding: string, env?: string, opts: { remote?: boolean } = {}): string {
   let section: Omit<WranglerConfig, "env"> = config;
   if (env) {
     const envs = Object.keys(config.env ?? {});
@@ -66,7 +76,14 @@ export function namespaceIdFor(config: WranglerConfig, binding: string, env?: st
     section = found;
   }
   const ns = section.kv_namespaces?.find((n) => n.binding === binding);
-  if (!ns?.id) {
+  if (ns && !ns.id && opts.remote) {
+    throw new CliError(
+      "ERR_NO_KV_BINDING",
+      `${config.path} binds "${binding}" without a namespace id${env ? ` in [env.${env}]` : ""}, and --remote needs one`,
+      `deploy once (\`wrangler deploy\` creates the namespace), then add its id: \`npx wrangler kv namespace list\` shows it — or create one with \`npx wrangler kv namespace create ${binding}\`.`,
+    );
+  }
+  if (!ns) {
     const where = env ? `[env.${env}]` : "the top level";
     throw new CliError(
       "ERR_NO_KV_BINDING",
@@ -74,7 +91,7 @@ export function namespaceIdFor(config: WranglerConfig, binding: string, env?: st
       `add [[${env ? `env.${env}.` : ""}kv_namespaces]] binding = "${binding}", id = "<namespace id>" — or pass --binding <name> if yours is called differently.`,
     );
   }
-  return ns.id;
+  return localNamespaceId(ns);
 }
 
 /** The built Worker's config: `--worker <wrangler.json>`, or the one `vite build` wrote under dist/. */

@@ -33,6 +33,10 @@ export type CliErrorCode =
   | "ERR_SERVED_BUILD_UNKNOWN"
   | "ERR_CHECKSUM"
   | "ERR_NOT_ENDPOINT"
+  | "ERR_NO_MINIFLARE"
+  | "ERR_MINIFLARE_UNSUPPORTED"
+  | "ERR_COMPATIBILITY_DATE"
+  | "ERR_LOCAL_STATE"
   | "ERR_INTERRUPTED";
 
 export class CliError extends Error {

@@ -1,29 +1,11 @@
 /** `--local` / `--remote --env` → a KVTarget, shared by every command. */
-import type { Command } from "commander";
 import { findSourceConfig, namespaceIdFor } from "./config.js";
 import { hasLocalNamespace, openLocal } from "./kv/local.js";
-import { openRemote } from "./kv/remote.js";
 import type { KVTarget } from "./kv/target.js";
+import type { TargetFlags } from "./target-flags.js";
 import { noLocalState } from "./where.js";
 
-export interface TargetFlags {
-  local?: boolean;
-  remote?: boolean;
-  env?: string;
-  config?: string;
-  binding: string;
-  persistTo: string;
-}
-
-export function addTargetOptions(command: Command): Command {
-  return command
-    .option("--local", "use the local Miniflare state that vite dev / vite preview read (default)")
-    .option("--remote", "use the namespace in your Cloudflare account (CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID)")
-    .option("--env <name>", "the wrangler environment whose namespace to use")
-    .option("--config <path>", "the wrangler config (default: wrangler.toml, wrangler.jsonc or wrangler.json)")
-    .option("--binding <name>", "the KV binding of the cache", "CACHE")
-    .option("--persist-to <dir>", "the local state directory", ".wrangler/state");
-}
+export type { TargetFlags } from "./target-flags.js";
 
 /**
  * Opens the target the flags name. `existing`: for commands with nothing to do
@@ -32,8 +14,9 @@ export function addTargetOptions(command: Command): Command {
  */
 export async function openTarget(flags: TargetFlags, opts: { existing?: boolean } = {}): Promise<KVTarget> {
   const config = findSourceConfig(flags.config);
-  const namespaceId = namespaceIdFor(config, flags.binding, flags.env);
-  if (flags.remote) return openRemote({ namespaceId });
+  const namespaceId = namespaceIdFor(config, flags.binding, flags.env, { remote: flags.remote });
+  // The Cloudflare client is loaded only by the commands that go remote.
+  if (flags.remote) return (await import("./kv/remote.js")).openRemote({ namespaceId });
   if (opts.existing && !hasLocalNamespace(flags.persistTo, namespaceId)) throw noLocalState(flags.persistTo, namespaceId, flags.binding, config.path);
   return openLocal(flags.persistTo, namespaceId);
 }

@@ -6,43 +6,62 @@
  */
 import { randomUUID } from "node:crypto";
 import { dirname, relative } from "node:path";
-import type { Miniflare } from "miniflare";
-import { findBuiltWorker, type WranglerConfig } from "./config.js";
+import { findBuiltWorker, localNamespaceId, type WranglerConfig } from "./config.js";
 import { CliError } from "./errors.js";
-import { startMiniflare } from "./miniflare.js";
+import { type MiniflareLike, startMiniflare } from "./miniflare.js";
 import { readManifest, type WorkerFetch } from "./commands/prerender-steps.js";
+import { builtModules } from "./worker-modules.js";
 
 export type BuiltWorker = WranglerConfig & { main: string };
 
 /** Requests to a Worker run in Miniflare go to this origin. */
 export const WORKER_ORIGIN = "http://prerender.edge-isr.local";
 
-/** Runs a built Worker: its KV namespaces (persisted under `kvPersist`, or in memory), its vars, and `bindings`. */
-export async function runBuiltWorker(worker: BuiltWorker, opts: { kvNamespaces: Record<string, string>; kvPersist: string | false; bindings: Record<string, string> }): Promise<Miniflare> {
+/**
+ * The Durable Objects a built Worker binds whose class is in its own script (the coordinator
+ * among them), SQLite-backed when a migration made them so; bindings to other Workers' classes
+ * cannot run here and are left out.
+ */
+function ownDurableObjects(worker: BuiltWorker): Record<string, { className: string; useSQLite: boolean }> {
+  const sqlite = new Set((worker.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []));
+  const own = (worker.durable_objects?.bindings ?? []).filter((b) => !b.script_name || b.script_name === worker.name);
+  return Object.fromEntries(own.map((b) => [b.name, { className: b.class_name, useSQLite: sqlite.has(b.class_name) }]));
+}
+
+/**
+ * Runs a built Worker on the project's Miniflare: its modules, vars, Durable Objects, KV
+ * namespaces (persisted in `persistTo`'s state, or in memory) and `bindings`.
+ */
+export async function runBuiltWorker(worker: BuiltWorker, opts: { kvNamespaces: Record<string, string>; persistTo: string | false; bindings: Record<string, string> }): Promise<MiniflareLike> {
   try {
-    const mf = startMiniflare({
-      modules: true,
-      modulesRules: [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }],
-      modulesRoot: dirname(worker.main),
-      scriptPath: worker.main,
+    return await startMiniflare({
+      ...(worker.name ? { name: worker.name } : {}),
+      source: { modules: builtModules(worker.main, worker.rules), modulesRoot: dirname(worker.main) },
       compatibilityDate: worker.compatibility_date ?? "2026-04-01",
       compatibilityFlags: worker.compatibility_flags ?? [],
       kvNamespaces: opts.kvNamespaces,
-      kvPersist: opts.kvPersist,
+      durableObjects: ownDurableObjects(worker),
+      persistTo: opts.persistTo,
       bindings: {
         ...Object.fromEntries(Object.entries(worker.vars ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
         ...opts.bindings,
       },
     });
-    await mf.ready;
-    return mf;
   } catch (error) {
-    throw new CliError("ERR_WORKER_START", `the built Worker ${worker.main} did not start: ${(error as Error).message}`, "run it with `vite preview` to see the error, fix it, and build again.");
+    if (error instanceof CliError) throw error;
+    throw new CliError(
+      "ERR_WORKER_START",
+      `the built Worker ${worker.main} did not start: ${(error as Error).message}`,
+      "run `vite build` again; if it still fails, run `vite preview`: when it fails there too, the error is in the Worker; when it serves, report this with the message above.",
+    );
   }
 }
 
+/** Every KV namespace a built Worker binds, binding → the id its local state uses. */
+export const builtNamespaces = (worker: BuiltWorker) => Object.fromEntries((worker.kv_namespaces ?? []).map((ns) => [ns.binding, localNamespaceId(ns)]));
+
 /** A request function for a Worker run in Miniflare (its Response is undici's; callers use only the standard part). */
-export const sendTo = (mf: Miniflare): WorkerFetch => (path, headers) => mf.dispatchFetch(`${WORKER_ORIGIN}${path}`, { headers }) as unknown as Promise<Response>;
+export const sendTo = (mf: MiniflareLike): WorkerFetch => (path, headers) => mf.dispatchFetch(`${WORKER_ORIGIN}${path}`, { headers });
 
 /** What the built Worker serves, or why that is unknown. */
 export type WorkerView =
@@ -65,8 +84,7 @@ export async function describeWorker(explicit?: string): Promise<WorkerView> {
     return { known: false, why: `found no built Worker in ${process.cwd()} (${error.message})` };
   }
   const token = randomUUID();
-  const namespaces = Object.fromEntries((worker.kv_namespaces ?? []).map((ns) => [ns.binding, ns.id ?? ns.preview_id ?? ns.binding]));
-  const mf = await runBuiltWorker(worker, { kvNamespaces: namespaces, kvPersist: false, bindings: { EDGE_ISR_PRERENDER_TOKEN: token } });
+  const mf = await runBuiltWorker(worker, { kvNamespaces: builtNamespaces(worker), persistTo: false, bindings: { EDGE_ISR_PRERENDER_TOKEN: token } });
   const path = relative(process.cwd(), worker.path) || worker.path;
   try {
     const manifest = await readManifest(sendTo(mf), token, `the built Worker ${path}`);

@@ -12,14 +12,15 @@ import { decodeHeader, KVLimits, kvKeyFor, parseMetadata } from "@edge-isr/kv-ca
 import { findBuiltWorker, findSourceConfig, namespaceIdFor } from "../config.js";
 import { CliError } from "../errors.js";
 import { count } from "../format.js";
-import { bindingTarget, kvPersistDir } from "../kv/local.js";
-import { openRemote, type RemoteOptions } from "../kv/remote.js";
+import { bindingTarget } from "../kv/local.js";
+import type { MiniflareLike } from "../miniflare.js";
+import type { RemoteOptions } from "../kv/remote.js";
 import { type KVEntry, type KVTarget, listAll } from "../kv/target.js";
-import type { TargetFlags } from "../target-options.js";
+import type { TargetFlags } from "../target-flags.js";
 import { pool } from "../pool.js";
 import { stoppedBy } from "../interrupt.js";
 import { progress } from "../progress.js";
-import { runBuiltWorker, sendTo } from "../worker.js";
+import { builtNamespaces, runBuiltWorker, sendTo } from "../worker.js";
 import { prerenderUrl } from "./prerender-url.js";
 import { choosePaths, readManifest, renderPaths } from "./prerender-steps.js";
 
@@ -92,34 +93,34 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
   const worker = findBuiltWorker(options.worker);
   const since = options.since ?? Date.now(); // entries newer than this were regenerated at runtime
-  const localId = worker.kv_namespaces?.find((ns) => ns.binding === binding)?.id ?? worker.kv_namespaces?.find((ns) => ns.binding === binding)?.preview_id;
+  const namespaces = builtNamespaces(worker);
+  const localId = namespaces[binding];
   if (!localId) {
     throw new CliError("ERR_NO_KV_BINDING", `the built Worker (${worker.path}) binds no KV namespace "${binding}"`, `add a kv_namespaces entry with binding "${binding}" to wrangler.toml and build again, or pass --binding <name>.`);
   }
   // Resolve the remote target before rendering anything: a bad env or a missing token fails fast.
   const remote = options.remote
-    ? openRemote({ namespaceId: namespaceIdFor(findSourceConfig(options.config), binding, options.env), ...options.remoteOptions })
+    ? (await import("../kv/remote.js")).openRemote({ namespaceId: namespaceIdFor(findSourceConfig(options.config), binding, options.env, { remote: true }), ...options.remoteOptions })
     : undefined;
 
-  const otherNamespaces = Object.fromEntries(
-    (worker.kv_namespaces ?? []).filter((ns) => ns.binding !== binding).map((ns) => [ns.binding, ns.id ?? ns.preview_id ?? ns.binding]),
-  );
-  if (remote && Object.keys(otherNamespaces).length) {
-    log(`note: ${Object.keys(otherNamespaces).join(", ")} ${Object.keys(otherNamespaces).length === 1 ? "is" : "are"} bound to empty local namespaces while rendering; only ${binding} is remote.`);
+  const others = Object.keys(namespaces).filter((name) => name !== binding);
+  if (remote && others.length) {
+    log(`note: ${others.join(", ")} ${others.length === 1 ? "is" : "are"} bound to empty local namespaces while rendering; only ${binding} is remote.`);
   }
   const token = crypto.randomUUID();
   const persistTo = options.persistTo ?? ".wrangler/state";
   // Every KV namespace the Worker binds, so renders read the same data (a CMS, a
   // product table) that vite preview / vite dev see in the local state.
-  const mf = await runBuiltWorker(worker, {
-    kvNamespaces: { ...otherNamespaces, [binding]: localId },
-    kvPersist: remote || options.dryRun ? false : kvPersistDir(persistTo),
-    bindings: { EDGE_ISR_PRERENDER_TOKEN: token, ...(options.buildId ? { EDGE_ISR_BUILD_ID: options.buildId } : {}) },
-  });
-  const workerKV = bindingTarget(await mf.getKVNamespace(binding), remote ? "in-memory" : `local ${persistTo} (namespace ${localId})`);
-  const target: KVTarget = remote ?? workerKV;
-  const send = sendTo(mf);
+  let mf: MiniflareLike | undefined;
   try {
+    mf = await runBuiltWorker(worker, {
+      kvNamespaces: namespaces,
+      persistTo: remote || options.dryRun ? false : persistTo,
+      bindings: { EDGE_ISR_PRERENDER_TOKEN: token, ...(options.buildId ? { EDGE_ISR_BUILD_ID: options.buildId } : {}) },
+    });
+    const workerKV = bindingTarget(await mf.getKVNamespace(binding), remote ? "in-memory" : `local ${persistTo} (namespace ${localId})`);
+    const target: KVTarget = remote ?? workerKV;
+    const send = sendTo(mf);
     const { buildId, paths } = await readManifest(send, token, `the built Worker ${worker.main}`);
     if (options.buildId && options.buildId !== buildId) {
       throw new CliError("ERR_BAD_ARGUMENT", `--build-id ${options.buildId} was given but the Worker stores under build ${buildId}`, "have createISR read it: buildId: (env) => env.EDGE_ISR_BUILD_ID ?? \"<your default>\".");
@@ -200,7 +201,7 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
     const notFound = rendered.notFound.map(({ path, status }) => ({ path, status }));
     return { buildId, planned, rendered: verified, skipped, notFound, failed, notRendered, storedBytes, rawBytes, seconds, target: target.description, readBack };
   } finally {
-    await mf.dispose();
+    await mf?.dispose();
     await remote?.close();
   }
 }

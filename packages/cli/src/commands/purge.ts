@@ -4,7 +4,6 @@
  * calling the deployed revalidation endpoint; optionally also purge
  * Cloudflare's CDN cache by the same tags.
  */
-import Cloudflare from "cloudflare";
 import { HandlerLimits, KVCacheHandler, type EdgeIsrCacheError, type SweepResult } from "@edge-isr/kv-cache-handler";
 import { pathTag } from "@edge-isr/runtime";
 import { CliError, redact, redactedLogger } from "../errors.js";
@@ -63,6 +62,7 @@ function requireCdnToken(): string {
 
 async function purgeCdn(zoneId: string, token: string, tags: string[]): Promise<void> {
   const baseURL = process.env.CLOUDFLARE_API_BASE_URL; // as for --remote (else the client's own CLOUDFLARE_BASE_URL)
+  const { default: Cloudflare } = await import("cloudflare"); // loaded only when a zone is purged
   const client = new Cloudflare({ apiToken: token, logger: redactedLogger, ...(baseURL ? { baseURL } : {}) });
   for (let i = 0; i < tags.length; i += CDN_TAGS_PER_CALL) {
     try {

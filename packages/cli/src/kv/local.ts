@@ -4,18 +4,15 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Miniflare } from "miniflare";
-import { startMiniflare } from "../miniflare.js";
+import { type KVBinding, startMiniflare } from "../miniflare.js";
 import { pool } from "../pool.js";
 import type { KVEntry, KVListed, KVTarget } from "./target.js";
-
-type Binding = Awaited<ReturnType<Miniflare["getKVNamespace"]>>;
 
 /** Miniflare's KV directory inside a persist root (wrangler and the Vite plugin use `v3/kv`). */
 export const kvPersistDir = (persistTo: string) => join(resolve(persistTo), "v3", "kv");
 
 /** A KVTarget over a KV binding Miniflare already runs (the prerender Worker's own). */
-export function bindingTarget(kv: Binding, description: string, close: () => Promise<void> = async () => {}): KVTarget {
+export function bindingTarget(kv: KVBinding, description: string, close: () => Promise<void> = async () => {}): KVTarget {
   return {
     description,
     async get(key) {
@@ -56,15 +53,23 @@ export function bindingTarget(kv: Binding, description: string, close: () => Pro
  */
 export const hasLocalNamespace = (persistTo: string, namespaceId: string) => existsSync(join(kvPersistDir(persistTo), namespaceId));
 
-/** Opens the persisted local namespace `namespaceId` (Miniflare creates the state directory if it is missing). */
+/**
+ * Opens the persisted local namespace `namespaceId` on the project's Miniflare (which creates the
+ * state directory if it is missing). If the namespace cannot be opened, Miniflare is disposed
+ * before the error is thrown, so the command still exits.
+ */
 export async function openLocal(persistTo: string, namespaceId: string): Promise<KVTarget> {
-  const mf = startMiniflare({
-    modules: true,
-    script: "export default { fetch() { return new Response(null, { status: 404 }) } }",
+  const mf = await startMiniflare({
+    source: { script: "export default { fetch() { return new Response(null, { status: 404 }) } }" },
     kvNamespaces: { KV: namespaceId },
-    kvPersist: kvPersistDir(persistTo),
-    compatibilityDate: "2026-04-01",
+    persistTo,
+    // Any date every supported Miniflare knows: this Worker only hands out the binding.
+    compatibilityDate: "2024-12-01",
   });
-  const kv = await mf.getKVNamespace("KV");
-  return bindingTarget(kv, `local ${persistTo} (namespace ${namespaceId})`, () => mf.dispose());
+  try {
+    return bindingTarget(await mf.getKVNamespace("KV"), `local ${persistTo} (namespace ${namespaceId})`, () => mf.dispose());
+  } catch (error) {
+    await mf.dispose().catch(() => {});
+    throw error;
+  }
 }
