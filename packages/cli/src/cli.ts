@@ -34,7 +34,8 @@ Examples:
   $ edge-isr purge --path /blog --layout --expire       expire every page below /blog
   $ edge-isr inspect --route /products/42
   $ edge-isr export backup.jsonl && edge-isr import backup.jsonl
-  $ edge-isr --cwd apps/demo watch`,
+  $ edge-isr --cwd apps/demo watch
+  $ edge-isr init --dry-run                             what adding edge-isr to this project would change`,
   )
   .hook("preAction", (command) => {
     const dir = command.opts().cwd as string | undefined;
@@ -226,6 +227,16 @@ addTargetOptions(
     { existing },
   ),
 );
+
+program
+  .command("init")
+  .description("add edge-isr to this Vite + @cloudflare/vite-plugin project: the KV binding, the coordinator, a starter Worker if none, the build step")
+  .option("--dry-run", "say what would change; write nothing")
+  .addHelpText("after", "\nRun it again at any time: what is there is kept, and it says so.")
+  .action(async (flags: { dryRun?: boolean }) => {
+    const { init } = await import("./commands/init.js");
+    init({ dir: process.cwd(), dryRun: Boolean(flags.dryRun) });
+  });
 
 handleInterrupts();
 

@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { parse as parseJsoncText, type ParseError, printParseErrorCode } from "jsonc-parser";
 import { parse as parseToml } from "smol-toml";
 import { CliError } from "./errors.js";
 
@@ -30,20 +31,29 @@ export interface WranglerConfig {
   path: string;
 }
 
-const stripJsonComments = (text: string) => text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_, str: string | undefined) => str ?? "");
+/** JSON with comments and trailing commas, as wrangler.jsonc allows. */
+function parseJsonc(text: string): unknown {
+  const errors: ParseError[] = [];
+  const value = parseJsoncText(text, errors, { allowTrailingComma: true });
+  if (errors.length) throw new Error(`${printParseErrorCode(errors[0]!.error)} at offset ${errors[0]!.offset}`);
+  return value;
+}
+
+/** A wrangler config's text (TOML by the file's name, else JSON with comments); a coded error naming the file when it does not parse. */
+export function parseConfigText(file: string, text: string): object {
+  try {
+    return (file.endsWith(".toml") ? parseToml(text) : parseJsonc(text)) as object;
+  } catch (error) {
+    throw new CliError("ERR_CONFIG_NOT_FOUND", `${file} could not be parsed: ${(error as Error).message.split("\n")[0]}`, "fix the syntax error it names.");
+  }
+}
 
 export function readWranglerConfig(path: string): WranglerConfig {
   const full = resolve(path);
   if (!existsSync(full)) {
     throw new CliError("ERR_CONFIG_NOT_FOUND", `no wrangler configuration at ${full}`, "run the command from your project root, or pass --config <path to wrangler.toml>.");
   }
-  const text = readFileSync(full, "utf8");
-  try {
-    const parsed = full.endsWith(".toml") ? parseToml(text) : JSON.parse(stripJsonComments(text));
-    return { ...(parsed as object), path: full } as WranglerConfig;
-  } catch (error) {
-    throw new CliError("ERR_CONFIG_NOT_FOUND", `${full} could not be parsed: ${(error as Error).message}`, "fix the syntax error it names.");
-  }
+  return { ...parseConfigText(full, readFileSync(full, "utf8")), path: full } as WranglerConfig;
 }
 
 /** The source config in the current directory: wrangler.toml, wrangler.jsonc or wrangler.json. */

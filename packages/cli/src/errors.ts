@@ -37,6 +37,7 @@ export type CliErrorCode =
   | "ERR_MINIFLARE_UNSUPPORTED"
   | "ERR_COMPATIBILITY_DATE"
   | "ERR_LOCAL_STATE"
+  | "ERR_INIT"
   | "ERR_INTERRUPTED";
 
 export class CliError extends Error {
