@@ -4,6 +4,7 @@
  * - `workerd-demo`: the demo's routes under injected KV faults and hostile traffic, inside workerd.
  * - `node`: tests that drive Miniflare or built artefacts from Node.
  * - `e2e`: the demo in real Chromium, under vite preview and vite dev.
+ * - `install`: the packed packages installed into a fresh project outside the repository, on Node 20 and 22.
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -56,6 +57,20 @@ export default defineConfig({
           hookTimeout: 180_000,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // The npm pack tarballs in a fresh Vite + Cloudflare project made under the temp
+        // directory (installed from the npm registry, through the npm cache), on Node 20 and
+        // Node 22. Last and alone: it installs, builds and serves a whole project twice.
+        test: {
+          name: "install",
+          environment: "node",
+          include: ["test/install/**/*.test.ts"],
+          testTimeout: 5 * 60_000,
+          hookTimeout: 10 * 60_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 3 },
         },
       },
       {
