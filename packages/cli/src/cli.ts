@@ -12,7 +12,7 @@ import { addTargetOptions, type TargetFlags } from "./target-flags.js";
 import { handleInterrupts, interruptible } from "./interrupt.js";
 import type { KVTarget } from "./kv/target.js";
 import type { PrerenderFlags } from "./commands/prerender.js";
-import type { PurgeFlags } from "./commands/purge.js";
+import type { PurgeFlags } from "./commands/purge-tags.js";
 import type { WorkerView } from "./worker.js";
 import { CLI_VERSION } from "./version.js";
 
@@ -179,8 +179,10 @@ addTargetOptions(
     .option("--cdn-zone <zoneId>", "also purge Cloudflare's CDN cache by these tags (Cache-Tag)"),
 ).action(async (...args: unknown[]) => {
   const command = args[args.length - 1] as Command;
+  const flags = command.opts() as PurgeFlags;
+  (await import("./commands/purge-tags.js")).purgeTags(flags); // a wrong call answers before the rest loads
   const { purge } = await import("./commands/purge.js");
-  await purge(command.opts() as PurgeFlags);
+  await purge(flags);
 });
 
 addTargetOptions(

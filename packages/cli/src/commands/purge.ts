@@ -4,14 +4,14 @@
  * calling the deployed revalidation endpoint; optionally also purge
  * Cloudflare's CDN cache by the same tags.
  */
-import { HandlerLimits, KVCacheHandler, type EdgeIsrCacheError, type SweepResult } from "@edge-isr/kv-cache-handler";
-import { pathTag } from "@edge-isr/runtime";
+import { KVCacheHandler, type EdgeIsrCacheError, type SweepResult } from "@edge-isr/kv-cache-handler";
 import { CliError, redact, redactedLogger } from "../errors.js";
 import { asNamespace } from "../kv/adapter.js";
-import { openTarget, type TargetFlags } from "../target-options.js";
+import { openTarget } from "../target-options.js";
 import { type EndpointResult, purgeThroughEndpoint } from "./purge-endpoint.js";
+import { type PurgeFlags, purgeTags } from "./purge-tags.js";
 
-export type PurgeFlags = TargetFlags & { tag?: string[]; path?: string[]; layout?: boolean; expire?: boolean; endpoint?: string; cdnZone?: string };
+export type { PurgeFlags } from "./purge-tags.js";
 
 export interface PurgeResult {
   tags: string[];
@@ -27,30 +27,6 @@ export interface PurgeResult {
 const CDN_TAGS_PER_CALL = 30;
 
 const quiet = { warn() {}, error() {} };
-
-/** The tags a purge names: `--tag`s, then each `--path`'s implicit tag. */
-export function purgeTags(flags: Pick<PurgeFlags, "tag" | "path" | "layout">): string[] {
-  const tags = [...(flags.tag ?? [])];
-  for (const tag of tags) {
-    if (tag.length === 0 || tag.length > HandlerLimits.maxTagLength) {
-      throw new CliError("ERR_BAD_ARGUMENT", `--tag ${JSON.stringify(tag.slice(0, 80))} is ${tag.length ? `${tag.length} characters, over the limit of ${HandlerLimits.maxTagLength}` : "empty"}`, `tags are 1 to ${HandlerLimits.maxTagLength} characters, as the pages set them.`);
-    }
-  }
-  for (const path of flags.path ?? []) {
-    if (!path.startsWith("/")) {
-      throw new CliError("ERR_BAD_ARGUMENT", `--path ${JSON.stringify(path.slice(0, 100))} does not start with "/"`, "pass the page's path as the browser shows it, e.g. --path /blog/hello.");
-    }
-    try {
-      tags.push(pathTag(path, flags.layout ? "layout" : undefined));
-    } catch {
-      throw new CliError("ERR_BAD_ARGUMENT", `--path ${JSON.stringify(path.slice(0, 100))} is not a valid path`, "pass a path without NUL characters or broken %-escapes, at most 2048 characters long.");
-    }
-  }
-  if (tags.length === 0) {
-    throw new CliError("ERR_BAD_ARGUMENT", "purge needs at least one --tag or --path", "name what to invalidate, e.g. `edge-isr purge --tag product:42` or `edge-isr purge --path /blog --layout`.");
-  }
-  return [...new Set(tags)];
-}
 
 function requireCdnToken(): string {
   const token = process.env.CLOUDFLARE_API_TOKEN;
