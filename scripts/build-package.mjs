@@ -26,6 +26,8 @@ if (pkg.bin) {
     bundle: true,
     format: "esm",
     platform: "node",
+    // Bundled dependencies as ES modules where they ship one (jsonc-parser's "main" is UMD).
+    mainFields: ["module", "main"],
     target: "node20",
     sourcemap: true,
     external,

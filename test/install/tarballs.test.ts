@@ -116,8 +116,11 @@ describe.each(nodes)("a user's project on $label", ({ bin }) => {
     expect(ran.output.trim()).toMatch(bin ? /^v22\./ : new RegExp(`^v${process.versions.node}$`));
   });
 
-  it("edge-isr --help answers, and edge-isr init sets the project up once", async () => {
+  it("edge-isr --help answers, --version names the project's own Miniflare, and edge-isr init sets the project up once", async () => {
     ok("edge-isr --help", await npx("edge-isr", "--help"));
+    const version = await npx("edge-isr", "--version");
+    ok("edge-isr --version", version);
+    expect(version.output).toMatch(new RegExp(`runs Workers on miniflare \\S+ \\(workerd \\S+, from @cloudflare/vite-plugin 1\\.\\d+\\.\\d+\\), found from ${app}`));
     const first = await npx("edge-isr", "init");
     ok("edge-isr init", first);
     expect(first.output).toContain("+ wrangler.jsonc: added kv_namespaces: CACHE");

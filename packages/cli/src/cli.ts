@@ -15,10 +15,17 @@ import type { PrerenderFlags } from "./commands/prerender.js";
 import type { PurgeFlags } from "./commands/purge-tags.js";
 import type { WorkerView } from "./worker.js";
 import { CLI_VERSION } from "./version.js";
+import { describeToolchain, findToolchain, foundWhere } from "./toolchain.js";
 
 const program = new Command("edge-isr")
   .description("Prerender a Worker's pages into Workers KV, switch builds, purge by tag, inspect and back up the cache.")
-  .version(CLI_VERSION)
+  .option("-V, --version", "print edge-isr's version and the Miniflare it runs Workers on here")
+  .on("option:version", () => {
+    const toolchain = findToolchain();
+    console.log(`edge-isr ${CLI_VERSION}`);
+    console.log(toolchain ? `runs Workers on ${describeToolchain(toolchain)}, found ${foundWhere(toolchain)}` : `found no Miniflare from ${process.cwd()}`);
+    process.exit(0);
+  })
   .option("--cwd <dir>", "run as if edge-isr was started in <dir> (your app's directory)")
   .showHelpAfterError()
   .addHelpText(

@@ -11,7 +11,7 @@
  */
 import { join, resolve } from "node:path";
 import { CliError } from "./errors.js";
-import { describeToolchain, loadedToolchain, loadMiniflare, type Toolchain } from "./toolchain.js";
+import { describeToolchain, foundWhere, loadedToolchain, loadMiniflare, type Toolchain } from "./toolchain.js";
 
 /** A module of the Worker: its absolute path and Miniflare's module type. */
 export interface WorkerModule {
@@ -124,7 +124,7 @@ export function runtimeError(error: unknown): CliError | undefined {
   const ran = toolchain ? describeToolchain(toolchain) : "your project's Miniflare";
   return new CliError(
     "ERR_LOCAL_STATE",
-    `workerd stopped while edge-isr used it (${ran}, found from ${toolchain?.from ?? process.cwd()}): ${(error as Error).message.split("\n")[0]}`,
-    "if the lines above say SQLite failed, the local state (.wrangler/state) was last opened by a different workerd than the one vite preview / wrangler dev and edge-isr share here: run every tool of the app from the app's own node_modules (one @cloudflare/vite-plugin / wrangler version), or delete .wrangler/state and prerender again.",
+    `workerd stopped while edge-isr used it (${ran}${toolchain ? `, found ${foundWhere(toolchain)}` : ""}): ${(error as Error).message.split("\n")[0]}`,
+    "if the lines above say SQLite failed, this workerd cannot read the local state (.wrangler/state): another workerd migrated it — run vite preview, wrangler dev and edge-isr from the app's own node_modules, one @cloudflare/vite-plugin / wrangler version — or it is damaged: delete .wrangler/state and prerender again.",
   );
 }

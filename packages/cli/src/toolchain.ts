@@ -25,8 +25,9 @@ const PROVIDERS = ["@cloudflare/vite-plugin", "wrangler"] as const;
 export interface Toolchain {
   /** What brought this Miniflare: "@cloudflare/vite-plugin 1.64.0", "wrangler 4.151.0" or "miniflare" (a direct dependency). */
   via: string;
-  /** The directory it was looked up from: the app's, or edge-isr's own. */
+  /** The directory it was looked up from: the app's, or (`fallback`) edge-isr's own install. */
   from: string;
+  fallback: boolean;
   miniflare: { version: string; major: number; dir: string };
   /** The workerd version that Miniflare runs, when it can be told. */
   workerd: string | undefined;
@@ -52,26 +53,31 @@ export function packageDir(name: string, dir: string): string | undefined {
   }
 }
 
-function toolchainAt(from: string, via: string, viaDir: string): Toolchain | undefined {
+function toolchainAt(from: string, fallback: boolean, via: string, viaDir: string): Toolchain | undefined {
   const dir = packageDir("miniflare", viaDir);
   if (!dir) return undefined;
   const version = readPackage(dir).version;
   const workerdDir = packageDir("workerd", dir);
-  return { via, from, miniflare: { version, major: Number(version.split(".")[0]), dir }, workerd: workerdDir ? readPackage(workerdDir).version : undefined };
+  return { via, from, fallback, miniflare: { version, major: Number(version.split(".")[0]), dir }, workerd: workerdDir ? readPackage(workerdDir).version : undefined };
 }
 
-/** Where edge-isr itself is installed (its dist/ folder, bundled or not). */
-const ownDir = () => dirname(fileURLToPath(import.meta.url));
+/** Where edge-isr itself is installed: the folder of its package.json (from dist/chunks/ or src/). */
+function ownDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
 
 /** Finds the toolchain's Miniflare from `appDir`, then from edge-isr's own install; undefined when there is none. */
 export function findToolchain(appDir: string = process.cwd(), fallbackDir: string = ownDir()): Toolchain | undefined {
   for (const from of [appDir, fallbackDir]) {
+    const fallback = from === fallbackDir;
     for (const provider of PROVIDERS) {
       const providerDir = packageDir(provider, from);
-      const found = providerDir && toolchainAt(from, `${provider} ${readPackage(providerDir).version}`, providerDir);
+      const found = providerDir && toolchainAt(from, fallback, `${provider} ${readPackage(providerDir).version}`, providerDir);
       if (found) return found;
     }
-    const direct = toolchainAt(from, "miniflare", from);
+    const direct = toolchainAt(from, fallback, "miniflare", from);
     if (direct) return direct;
   }
   return undefined;
@@ -86,6 +92,9 @@ export interface MiniflareModule {
 
 let loaded: Promise<{ module: MiniflareModule; toolchain: Toolchain }> | undefined;
 let current: Toolchain | undefined;
+
+/** Where a toolchain was found, in words. */
+export const foundWhere = (t: Toolchain) => (t.fallback ? `beside edge-isr (${t.from}), the app's directory having none` : `from ${t.from}`);
 
 /** The toolchain this process loaded, if any (for error messages). */
 export const loadedToolchain = () => current;
