@@ -2,15 +2,20 @@
  * The quick starts of the root and runtime READMEs, exactly as written: the
  * first ```ts block under "## Quick start" is bundled against the built
  * packages and served by Miniflare with a KV namespace `CACHE`. Two requests:
- * MISS, then HIT.
+ * MISS, then HIT; and `edge-isr prerender`'s manifest lists a tagged page, so a
+ * user following it has something to purge.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KVCacheHandler, type KVNamespaceLike } from "../../packages/kv-cache-handler/dist/index.js";
+import { PRERENDER_HEADER, PRERENDER_MANIFEST_PATH } from "../../packages/runtime/dist/index.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
+/** The token `edge-isr prerender` gives the Worker it runs. */
+const TOKEN = "quick-start-prerender-token";
 
 describe.each(["packages/runtime/README.md", "README.md"])("%s quick start", (file) => {
   const readme = readFileSync(`${root}${file}`, "utf8");
@@ -29,7 +34,7 @@ describe.each(["packages/runtime/README.md", "README.md"])("%s quick start", (fi
         "@edge-isr/kv-cache-handler": `${root}packages/kv-cache-handler/dist/index.js`,
       },
     });
-    mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, kvNamespaces: ["CACHE"], compatibilityDate: "2026-04-01" });
+    mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, kvNamespaces: ["CACHE"], compatibilityDate: "2026-04-01", bindings: { EDGE_ISR_PRERENDER_TOKEN: TOKEN } });
   });
   afterAll(() => mf?.dispose());
 
@@ -50,5 +55,16 @@ describe.each(["packages/runtime/README.md", "README.md"])("%s quick start", (fi
     }
     expect(second.headers.get("x-edge-isr-cache")).toBe("HIT");
     expect(await second.text()).toBe("<h1>Product 1</h1>");
+  });
+
+  it("prerenders a tagged page: the manifest `edge-isr prerender` reads lists /products/1, which renders with its tags", async () => {
+    const manifest = await mf.dispatchFetch(`http://localhost${PRERENDER_MANIFEST_PATH}`, { headers: { [PRERENDER_HEADER]: TOKEN } });
+    expect(((await manifest.json()) as { paths: string[] }).paths).toContain("/products/1");
+    const page = await mf.dispatchFetch("http://localhost/products/1", { headers: { [PRERENDER_HEADER]: TOKEN } });
+    await page.arrayBuffer();
+    const key = page.headers.get("x-edge-isr-key"); // stored before the answer, as prerender expects
+    expect(key).toBeTruthy();
+    const stored = await new KVCacheHandler((await mf.getKVNamespace("CACHE")) as unknown as KVNamespaceLike).get(key!);
+    expect(stored?.tags).toEqual(expect.arrayContaining(["products", "product:1"]));
   });
 });
