@@ -154,6 +154,10 @@ describe.each(nodes)("a user's project on $label", ({ bin }) => {
     expect(await page.text()).toContain("<h1>Product 1</h1>");
     const spa = await fetch(`${origin}/`);
     expect(await spa.text()).toContain('<div id="root"></div>');
+    // A path the Worker sees first but has no route for: the starter hands it to the assets (the app).
+    const unrouted = await fetch(`${origin}/products/1/reviews`, { headers: { accept: "text/html" } });
+    expect(unrouted.status).toBe(200);
+    expect(await unrouted.text()).toContain('<div id="root"></div>');
   });
 
   it("edge-isr inspect and purge work on the state vite preview has open; the next visit is STALE or MISS", async () => {

@@ -31,8 +31,8 @@ export interface WorkerSpec {
   kvNamespaces: Record<string, string>;
   /** Binding → a class the Worker's own script exports. */
   durableObjects?: Record<string, { className: string; useSQLite: boolean }>;
-  /** Text bindings (vars, tokens). */
-  bindings?: Record<string, string>;
+  /** Plain bindings: vars (text or JSON) and tokens. */
+  bindings?: Record<string, unknown>;
   /** The local state directory (`.wrangler/state`), or false for in-memory storage. */
   persistTo: string | false;
 }

@@ -70,8 +70,7 @@ function ownDir(): string {
 
 /** Finds the toolchain's Miniflare from `appDir`, then from edge-isr's own install; undefined when there is none. */
 export function findToolchain(appDir: string = process.cwd(), fallbackDir: string = ownDir()): Toolchain | undefined {
-  for (const from of [appDir, fallbackDir]) {
-    const fallback = from === fallbackDir;
+  for (const [from, fallback] of [[appDir, false], [fallbackDir, true]] as const) {
     for (const provider of PROVIDERS) {
       const providerDir = packageDir(provider, from);
       const found = providerDir && toolchainAt(from, fallback, `${provider} ${readPackage(providerDir).version}`, providerDir);
@@ -112,7 +111,7 @@ export function checkToolchain(toolchain: Toolchain | undefined, appDir: string)
     throw new CliError(
       "ERR_MINIFLARE_UNSUPPORTED",
       `your project's ${describeToolchain(toolchain)} is not one edge-isr ${CLI_VERSION} can run: it supports miniflare ${SUPPORTED_MINIFLARE_MAJORS.map((m) => `${m}.x`).join(" and ")}`,
-      `install the @cloudflare/vite-plugin / wrangler versions the edge-isr README names (packages/cli/README.md, "Supported versions"), or an edge-isr release that supports miniflare ${toolchain.miniflare.major}.x.`,
+      `install a @cloudflare/vite-plugin / wrangler whose Miniflare the edge-isr README lists under "Supported versions", or an edge-isr release that supports miniflare ${toolchain.miniflare.major}.x.`,
     );
   }
   return toolchain;

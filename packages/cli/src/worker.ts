@@ -42,10 +42,7 @@ export async function runBuiltWorker(worker: BuiltWorker, opts: { kvNamespaces: 
       kvNamespaces: opts.kvNamespaces,
       durableObjects: ownDurableObjects(worker),
       persistTo: opts.persistTo,
-      bindings: {
-        ...Object.fromEntries(Object.entries(worker.vars ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
-        ...opts.bindings,
-      },
+      bindings: { ...worker.vars, ...opts.bindings }, // JSON vars stay JSON, as vite preview binds them
     });
   } catch (error) {
     if (error instanceof CliError) throw error;

@@ -57,6 +57,7 @@ describe("edge-isr init", () => {
     expect(config.kv_namespaces).toEqual([{ binding: "CACHE" }]);
     expect(config.main).toBe("worker/index.ts");
     expect(config.assets.run_worker_first).toEqual(["/products/*"]);
+    expect(config.assets.binding).toBe("ASSETS");
     const text = readFileSync(join(dir, "wrangler.jsonc"), "utf8");
     expect(text).toContain("// The app's Worker: a single-page app for now");
     expect(text).toContain("// index.html for unknown paths");
@@ -85,7 +86,7 @@ describe("edge-isr init", () => {
     const before = snapshot(dir);
     const { steps, out } = run(dir, { dryRun: true });
     expect(snapshot(dir)).toEqual(before);
-    expect(steps.filter((s) => s.changed).map((s) => s.file)).toEqual(["wrangler.jsonc", "wrangler.jsonc", "wrangler.jsonc", "worker/index.ts", "package.json"]);
+    expect(steps.filter((s) => s.changed).map((s) => s.file)).toEqual(["wrangler.jsonc", "wrangler.jsonc", "wrangler.jsonc", "wrangler.jsonc", "worker/index.ts", "package.json"]);
     expect(out).toContain('+ package.json: would add scripts.build = "vite build && edge-isr prerender"');
     expect(out).toContain("dry run: nothing written");
   });

@@ -92,16 +92,23 @@ function configSteps(dir: string, coordinator: boolean, pending: Map<string, str
   }
   const step = (what: string) => steps.push({ file: name, what, changed: true });
   const view = editor.read();
-  const assets = view.assets !== undefined;
+  let assetsBinding: string | undefined;
   if (view.main) steps.push({ file: name, what: `main is ${view.main}`, changed: false });
   else {
     editor.setTop("main", InitNames.starterPath);
     step(`main = "${InitNames.starterPath}"`);
-    const spa = view.assets?.not_found_handling === "single-page-application";
+    if (view.assets) {
+      // The starter hands every request it has no route for to the static assets, through their binding.
+      assetsBinding = view.assets.binding ?? InitNames.assetsBinding;
+      if (!view.assets.binding) {
+        editor.setAssets("binding", assetsBinding);
+        step(`assets.binding = "${assetsBinding}" (the starter answers what it has no route for with the static assets)`);
+      }
+    }
     const first = view.assets?.run_worker_first;
-    if (spa && first !== true && !(Array.isArray(first) && first.includes(InitNames.starterAssetsPattern))) {
+    if (view.assets?.not_found_handling === "single-page-application" && first !== true && !(Array.isArray(first) && first.includes(InitNames.starterAssetsPattern))) {
       // Otherwise the single-page app's fallback answers the starter's pages with index.html.
-      editor.setRunWorkerFirst([...(Array.isArray(first) ? first : []), InitNames.starterAssetsPattern]);
+      editor.setAssets("run_worker_first", [...(Array.isArray(first) ? first : []), InitNames.starterAssetsPattern]);
       step(`assets.run_worker_first: ${InitNames.starterAssetsPattern} (the Worker answers these before the single-page app's fallback)`);
     }
   }
@@ -113,11 +120,11 @@ function configSteps(dir: string, coordinator: boolean, pending: Map<string, str
     }
   }
   if (editor.text !== readFileSync(join(dir, name), "utf8")) pending.set(join(dir, name), editor.text);
-  return [...steps, ...workerSteps(dir, editor.read().main!, { assets, coordinator }, pending)];
+  return [...steps, ...workerSteps(dir, editor.read().main!, { assetsBinding, coordinator }, pending)];
 }
 
 /** The Worker's main module: the starter when there is none; else the coordinator's export, and a word on routes. */
-function workerSteps(dir: string, main: string, opts: { assets: boolean; coordinator: boolean }, pending: Map<string, string>): InitStep[] {
+function workerSteps(dir: string, main: string, opts: { assetsBinding: string | undefined; coordinator: boolean }, pending: Map<string, string>): InitStep[] {
   const path = resolve(dir, main);
   if (!existsSync(path)) {
     pending.set(path, starterWorker(opts));

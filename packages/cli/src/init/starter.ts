@@ -13,6 +13,8 @@ export const InitNames = {
   coordinatorClass: "EdgeIsrCoordinator",
   coordinatorMigration: "edge-isr-v1",
   starterPath: "worker/index.ts",
+  /** The static assets' binding the starter falls back to, when the config names none. */
+  assetsBinding: "ASSETS",
   /** The starter's route, and the pattern that sends it to the Worker before a single-page app's fallback. */
   starterRoute: "/products/:id",
   starterAssetsPattern: "/products/*",
@@ -23,11 +25,11 @@ export const InitNames = {
 export const coordinatorExport = `export { ${InitNames.coordinatorClass} } from "@edge-isr/kv-cache-handler";`;
 
 /** The starter Worker: one tagged, prerendered route; anything else goes to the static assets when there are any. */
-export function starterWorker(opts: { assets: boolean; coordinator: boolean }): string {
+export function starterWorker(opts: { assetsBinding: string | undefined; coordinator: boolean }): string {
   const env = [
     `  ${InitNames.cacheBinding}: KVNamespaceLike;`,
     ...(opts.coordinator ? [`  ${InitNames.coordinatorBinding}: KVCacheHandlerOptions["coordinator"];`] : []),
-    ...(opts.assets ? ["  ASSETS: { fetch(request: Request): Promise<Response> };"] : []),
+    ...(opts.assetsBinding ? [`  ${opts.assetsBinding}: { fetch(request: Request): Promise<Response> };`] : []),
   ];
   const handlerOptions = opts.coordinator ? `, { coordinator: env.${InitNames.coordinatorBinding}, binding: "${InitNames.cacheBinding}" }` : "";
   return `/**
@@ -55,7 +57,7 @@ const isr = createISR<Env>({
   render: async (_request, { params }) =>
     new Response(\`<!doctype html><title>Product \${params.id}</title><h1>Product \${params.id}</h1><p>Rendered \${new Date().toISOString()}</p>\`, {
       headers: { "content-type": "text/html; charset=utf-8" },
-    }),${opts.assets ? "\n  fallback: (request, env) => env.ASSETS.fetch(request)," : ""}
+    }),${opts.assetsBinding ? `\n  fallback: (request, env) => env.${opts.assetsBinding}.fetch(request),` : ""}
 });
 
 let cache: KVCacheHandler | undefined; // one per isolate: it keeps decoded pages and invalidations

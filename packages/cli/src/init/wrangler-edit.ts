@@ -16,7 +16,7 @@ export interface ConfigView {
   kv_namespaces?: { binding: string }[];
   durable_objects?: { bindings?: { name: string; class_name: string }[] };
   migrations?: { tag: string; new_sqlite_classes?: string[]; new_classes?: string[] }[];
-  assets?: { not_found_handling?: string; run_worker_first?: boolean | string[] };
+  assets?: { binding?: string; not_found_handling?: string; run_worker_first?: boolean | string[] };
   env?: Record<string, { kv_namespaces?: { binding: string }[] }>;
 }
 
@@ -27,8 +27,8 @@ export interface ConfigEditor {
   append(path: ["kv_namespaces"] | ["migrations"] | ["durable_objects", "bindings"], item: Record<string, unknown>): void;
   /** Sets a top-level string (`main`). */
   setTop(key: "main", value: string): void;
-  /** Sets `assets.run_worker_first`. */
-  setRunWorkerFirst(patterns: string[]): void;
+  /** Sets a key of the `assets` table (`binding`, `run_worker_first`). */
+  setAssets(key: "binding" | "run_worker_first", value: string | string[]): void;
 }
 
 const refuse = (file: string, what: string) =>
@@ -61,8 +61,8 @@ export function jsoncEditor(file: string, source: string): ConfigEditor {
     setTop(key, value) {
       edit([key], value);
     },
-    setRunWorkerFirst(patterns) {
-      edit(["assets", "run_worker_first"], patterns);
+    setAssets(key, value) {
+      edit(["assets", key], value);
     },
   };
 }
@@ -99,11 +99,11 @@ export function tomlEditor(file: string, source: string): ConfigEditor {
       const firstTable = /^[ \t]*\[/m.exec(text);
       checked(key, () => (firstTable ? `${text.slice(0, firstTable.index)}${line}${eol}${text.slice(firstTable.index)}` : `${text.replace(/\s*$/, "")}${eol}${line}${eol}`));
     },
-    setRunWorkerFirst(patterns) {
+    setAssets(key, value) {
       const header = /^[ \t]*\[assets\][ \t]*$/m.exec(text);
-      if (!header) throw refuse(file, "assets.run_worker_first");
+      if (!header) throw refuse(file, `assets.${key}`);
       const at = header.index + header[0].length;
-      checked("assets.run_worker_first", () => `${text.slice(0, at)}${eol}run_worker_first = ${tomlValue(patterns)}${text.slice(at)}`);
+      checked(`assets.${key}`, () => `${text.slice(0, at)}${eol}${key} = ${tomlValue(value)}${text.slice(at)}`);
     },
   };
 }
