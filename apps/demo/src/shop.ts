@@ -15,6 +15,8 @@ import type { Flash, PageData, Review } from "./types";
 export interface Env {
   CACHE: KVNamespace;
   DB: KVNamespace;
+  /** The tag-clock coordinator (EdgeIsrCoordinator, exported by worker.tsx): invalidations are serialized there. */
+  EDGE_ISR_COORDINATOR?: DurableObjectNamespace;
   /** Freshness window of every page, seconds (from DEMO_REVALIDATE_SECONDS at build time). */
   REVALIDATE_SECONDS: string;
   BUILD_ID: string;
@@ -99,7 +101,7 @@ export function createShop(options: ShopOptions = {}) {
     const answer = async (result: ActionResult, view: () => Promise<PageData>) =>
       "redirect" in result ? Response.redirect(new URL(result.redirect, url).toString(), 303) : adminPage({ ...(await view()), flash: result.flash } as PageData, result.status);
     const adminView = async (): Promise<PageData> => ({ page: "admin", products: await listProducts(env.DB), localDefaultSecret: localDefault });
-    const inspectorView = async (): Promise<PageData> => ({ page: "inspector", entries: await listEntries(cacheKV(env), now()), currentBuild: buildIdOf(env), now: now(), localDefaultSecret: localDefault });
+    const inspectorView = async (): Promise<PageData> => ({ page: "inspector", entries: await listEntries(cacheKV(env), cache!), currentBuild: buildIdOf(env), now: now(), localDefaultSecret: localDefault });
 
     const edit = /^\/admin\/products\/([^/]+)$/.exec(url.pathname);
     if (request.method === "POST" && edit) return answer(await editProduct(request, env, decodeURIComponent(edit[1]!), now()), adminView);
@@ -113,7 +115,9 @@ export function createShop(options: ShopOptions = {}) {
 
   return {
     fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-      setCacheHandler((cache ??= new KVCacheHandler(cacheKV(env), { now, ...options.handler })));
+      // The production setup: KV as the edge read tier, the coordinator Durable Object for invalidations.
+      const coordinator = env.EDGE_ISR_COORDINATOR ? { coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE" } : {};
+      setCacheHandler((cache ??= new KVCacheHandler(cacheKV(env), { now, ...coordinator, ...options.handler })));
       return isrFor(env).fetch(request, env, ctx);
     },
     /** Renders started by the pipeline (`renders`, `regenerations`, `failures`); zeros before the first request. */

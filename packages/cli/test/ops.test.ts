@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { KVCacheHandler, KVLimits, kvKeyFor, parseMetadata, type CachedAppPageValue } from "@edge-isr/kv-cache-handler";
+import { KVCacheHandler, KVLimits, invalidateInKV, kvKeyFor, parseMetadata, type CachedAppPageValue } from "@edge-isr/kv-cache-handler";
 import { BUILD_POINTER_KEY, parsePointer } from "@edge-isr/runtime";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { exportTo, importFrom } from "../src/commands/backup.js";
@@ -326,16 +326,16 @@ describe("purge", () => {
     const p = await seeded();
     const lines = captureLog();
     const result = await purge({ ...p.flags, tag: ["product:1"] });
-    expect(result.sweep).toMatchObject({ scanned: 4, matched: 1, marked: 1, deleted: 0, failed: 0 });
-    expect(lines.some((l) => /scanned 4, marked stale 1, deleted 0, failed 0/.test(l))).toBe(true);
+    expect(result.invalidation).toMatchObject({ tags: 1, via: "kv", failed: 0, expireAt: null });
+    expect(lines.some((l) => /marked stale 1 tag\(s\) \(product:1\): 1 tag record\(s\) written/.test(l))).toBe(true);
     expect(await states(p)).toEqual({ "b1:/p1": "stale", "b1:/p2": "fresh", "b1:/blog/a": "fresh", "b1:/blog/b": "fresh" });
   });
 
-  it("--expire deletes them: the next get is a miss", async () => {
+  it("--expire expires them: the next get is a miss", async () => {
     const p = await seeded();
     captureLog();
     const result = await purge({ ...p.flags, tag: ["product:1"], expire: true });
-    expect(result.sweep).toMatchObject({ matched: 1, marked: 0, deleted: 1, failed: 0 });
+    expect(result.invalidation).toMatchObject({ tags: 1, via: "kv", failed: 0 });
     expect(await states(p)).toEqual({ "b1:/p1": "miss", "b1:/p2": "fresh", "b1:/blog/a": "fresh", "b1:/blog/b": "fresh" });
   });
 
@@ -585,13 +585,17 @@ describe("inspect", () => {
     expect(out).toContain("  content-type: text/html; charset=utf-8");
   });
 
-  it("shows a purged entry as stale", async () => {
+  it("shows a purged entry as stale, then expired, naming the tag", async () => {
     const { target } = await fresh();
     await seed(target, ["b1:/p"], { at: Date.now() - 5000, tags: () => ["t"] });
-    await new KVCacheHandler(asNamespace(target)).invalidate(["t"]);
-    const lines = captureLog();
+    await invalidateInKV(asNamespace(target), ["t"], { durations: {} });
+    let lines = captureLog();
     await inspect(target, { key: "b1:/p" });
-    expect(lines.join("\n")).toMatch(/^state\s+stale \(marked stale by a purge at .*\)$/m);
+    expect(lines.join("\n")).toMatch(/^state\s+stale \(tag "t" invalidated after it was generated\)$/m);
+    await invalidateInKV(asNamespace(target), ["t"]);
+    lines = captureLog();
+    await inspect(target, { key: "b1:/p" });
+    expect(lines.join("\n")).toMatch(/^state\s+expired \(tag "t" invalidated after it was generated\)$/m);
   });
 
   it("--route finds the current build's entry (the pointer's, else dev)", async () => {

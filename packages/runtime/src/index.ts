@@ -6,13 +6,13 @@
 export { setCacheHandler, getCacheHandler, hasCacheHandler } from "./registry.js";
 export { BUILD_POINTER_KEY, parsePointer, type BuildPointer } from "./build-pointer.js";
 export { createISR, REVALIDATE_HEADER, PRERENDER_HEADER, PRERENDER_MANIFEST_PATH, type ISROptions, type ISRRoute, type Render, type RenderContext, type WaitUntil } from "./isr.js";
-export { revalidateTag, updateTag, revalidatePath, pathTag, type RevalidateProfile } from "./revalidate.js";
+export { revalidateTag, updateTag, revalidatePath, pathTag, durationsOf, CACHE_LIFE_PROFILES, type RevalidateProfile } from "./revalidate.js";
 export { cached, type CachedOptions } from "./data-cache.js";
 export { backgroundWork, defer } from "./background.js";
 export { CACHEABLE_STATUS, requestBypassReason, responseBypassReason } from "./cacheability.js";
 export { normalizePath, allowedQuery, pageKey, MAX_PATH_LENGTH } from "./cache-key.js";
 export { cdnCacheControl, type CacheState } from "./serve.js";
-export { handleRevalidate, secretsEqual, MAX_ENDPOINT_BODY } from "./endpoint.js";
+export { handleRevalidate, secretsEqual, MAX_ENDPOINT_BODY, MAX_ENDPOINT_ITEMS } from "./endpoint.js";
 export { Lease, type LeaseKV } from "./lease.js";
 export { EdgeIsrRuntimeError, type EdgeIsrRuntimeErrorCode } from "./errors.js";
 export type { CachedPage, PageMeta } from "./page.js";

@@ -57,7 +57,7 @@ export async function editProduct(request: Request, env: AdminEnv, id: string, n
   const stale = form.get("mode") === "stale";
   // Expire (Next's updateTag): the next view renders with the new data.
   // Stale (revalidateTag's default profile): the old page is served once more while it regenerates.
-  await revalidateTag([`product:${id}`, "catalogue"], stale ? undefined : { expire: 0 });
+  await revalidateTag([`product:${id}`, "catalogue"], stale ? "max" : undefined);
   return done("/admin", `saved product ${id}; its pages are ${stale ? "stale (served once more, then regenerated)" : "expired (the next view renders)"}`);
 }
 
@@ -67,7 +67,7 @@ export async function purgeTag(request: Request, env: AdminEnv, cache: KVCacheHa
   if (!(form instanceof FormData)) return form;
   const tag = String(form.get("tag") ?? "");
   if (!tag || tag.length > HandlerLimits.maxTagLength) return fail(400, `tag must be 1–${HandlerLimits.maxTagLength} characters, got ${tag.length}`);
-  const result = await cache.invalidate(tag, { expire: 0 });
-  if (result.failed) return fail(503, `purging ${tag} reached ${result.matched} entries but ${result.failed} KV writes failed; try again`);
-  return done("/admin/cache", `purged ${tag}: ${result.matched} ${result.matched === 1 ? "entry" : "entries"} expired`);
+  const result = await cache.invalidate(tag);
+  if (result.failed || result.degraded) return fail(503, `purging ${tag} did not reach every isolate (${result.failed ? `${result.failed} KV write(s) failed` : "the coordinator could not be reached"}); try again`);
+  return done("/admin/cache", `purged ${tag}: every entry carrying it expired (through the ${result.via === "coordinator" ? "coordinator" : "KV tag records"})`);
 }

@@ -4,7 +4,7 @@
  * metadata of `list()`; the route and the tags need the entry's header, so
  * each entry is read once (fine for a demo's few dozen pages).
  */
-import { decodeHeader, ENTRY_PREFIX, HASHED_PREFIX, lifespan, parseMetadata } from "@edge-isr/kv-cache-handler";
+import { decodeHeader, ENTRY_PREFIX, HASHED_PREFIX, type KVCacheHandler, parseMetadata } from "@edge-isr/kv-cache-handler";
 import type { InspectorEntry } from "../types";
 
 async function listAll(kv: KVNamespace, prefix: string) {
@@ -18,7 +18,7 @@ async function listAll(kv: KVNamespace, prefix: string) {
   return keys;
 }
 
-export async function listEntries(kv: KVNamespace, now: number): Promise<InspectorEntry[]> {
+export async function listEntries(kv: KVNamespace, handler: KVCacheHandler): Promise<InspectorEntry[]> {
   const keys = [...(await listAll(kv, ENTRY_PREFIX)), ...(await listAll(kv, HASHED_PREFIX))];
   const entries = await Promise.all(
     keys.map(async ({ name, metadata }): Promise<InspectorEntry | undefined> => {
@@ -27,7 +27,8 @@ export async function listEntries(kv: KVNamespace, now: number): Promise<Inspect
       if (!md || !bytes) return undefined; // deleted meanwhile, or not an entry of ours
       let cacheKey = name.slice(ENTRY_PREFIX.length);
       let tags: string[] = [];
-      let state: InspectorEntry["state"] = lifespan(md, now);
+      // Its own lifespan and the tag clock's word, as a read would decide.
+      let state: InspectorEntry["state"] = await handler.entryState(metadata);
       try {
         const { header } = decodeHeader(new Uint8Array(bytes));
         cacheKey = header.k;

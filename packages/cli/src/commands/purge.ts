@@ -5,7 +5,7 @@
  * Cloudflare's CDN cache by the same tags.
  */
 import Cloudflare from "cloudflare";
-import { HandlerLimits, KVCacheHandler, type EdgeIsrCacheError, type SweepResult } from "@edge-isr/kv-cache-handler";
+import { HandlerLimits, invalidateInKV, type EdgeIsrCacheError, type InvalidationResult } from "@edge-isr/kv-cache-handler";
 import { pathTag } from "@edge-isr/runtime";
 import { CliError, redact, redactedLogger } from "../errors.js";
 import { asNamespace } from "../kv/adapter.js";
@@ -15,8 +15,8 @@ export type PurgeFlags = TargetFlags & { tag?: string[]; path?: string[]; layout
 
 export interface PurgeResult {
   tags: string[];
-  /** What the KV sweep did (without --endpoint). */
-  sweep?: SweepResult;
+  /** What the invalidation did (without --endpoint): per-tag records written to the tag clock in KV. */
+  invalidation?: InvalidationResult;
   /** The endpoint's JSON answer (with --endpoint). */
   endpoint?: unknown;
   /** Tags purged from the CDN (with --cdn-zone). */
@@ -25,8 +25,6 @@ export interface PurgeResult {
 
 /** Tags per CDN purge request: small enough for Cloudflare's per-request cache-tag limit on every plan. */
 const CDN_TAGS_PER_CALL = 30;
-
-const quiet = { warn() {}, error() {} };
 
 /** The tags a purge names: `--tag`s, then each `--path`'s implicit tag. */
 export function purgeTags(flags: Pick<PurgeFlags, "tag" | "path" | "layout">): string[] {
@@ -130,14 +128,13 @@ export async function purge(flags: PurgeFlags): Promise<PurgeResult> {
     const target = await openTarget(flags);
     try {
       const errors: EdgeIsrCacheError[] = [];
-      const handler = new KVCacheHandler(asNamespace(target), { logger: quiet, onError: (e) => errors.push(e) });
-      const sweep = await handler.invalidate(tags, flags.expire ? { expire: 0 } : {});
-      result.sweep = sweep;
-      console.log(`${what}: scanned ${sweep.scanned}, marked stale ${sweep.marked}, deleted ${sweep.deleted}, failed ${sweep.failed} — ${target.description}`);
-      if (sweep.failed > 0) {
+      const invalidation = await invalidateInKV(asNamespace(target), tags, { durations: flags.expire ? undefined : {}, report: (e) => errors.push(e) });
+      result.invalidation = invalidation;
+      console.log(`${flags.expire ? "expired" : "marked stale"} ${what}: ${invalidation.tags} tag record(s) written to the tag clock — ${target.description}`);
+      if (invalidation.failed > 0) {
         throw new CliError(
           "ERR_PURGE_FAILED",
-          `${sweep.failed} of ${sweep.matched} matching entries could not be ${flags.expire ? "deleted" : "marked stale"}${errors[0] ? `; first error: ${redact(errors[0].message)}` : ""}`,
+          `${invalidation.failed} of ${invalidation.tags} tag record(s) could not be written${errors[0] ? `; first error: ${redact(errors[0].message)}` : ""}`,
           "check that the namespace is writable, then run the same command again (it is safe to repeat).",
         );
       }

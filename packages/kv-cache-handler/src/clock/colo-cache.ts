@@ -1,0 +1,40 @@
+/**
+ * The colo's Cache API as a free first tier for the clock snapshot: a fresh
+ * isolate in a data centre that served recently finds the snapshot there
+ * instead of paying a billed KV read. Best effort: where there is no Cache
+ * API (or it is a no-op, as on workers.dev) every call answers "nothing".
+ */
+
+type CacheLike = { match(url: string): Promise<Response | undefined>; put(url: string, response: Response): Promise<void> };
+type CachesLike = { open(name: string): Promise<CacheLike> };
+
+const CACHE_NAME = "edge-isr";
+
+export class ColoCache {
+  /** The opened cache once known (kept as a value: a promise would belong to the request that made it). */
+  private cache: CacheLike | null | undefined;
+
+  /** `url` names the snapshot (unique per coordinator); copies live `seconds`. */
+  constructor(
+    private readonly url: string,
+    private readonly seconds: number,
+  ) {}
+
+  async get(): Promise<Uint8Array | undefined> {
+    const cache = await this.open();
+    const response = await cache?.match(this.url);
+    return response ? new Uint8Array(await response.arrayBuffer()) : undefined;
+  }
+
+  async put(bytes: Uint8Array): Promise<void> {
+    const cache = await this.open();
+    await cache?.put(this.url, new Response(bytes.slice(), { headers: { "cache-control": `max-age=${this.seconds}`, "content-type": "application/octet-stream" } }));
+  }
+
+  private async open(): Promise<CacheLike | undefined> {
+    if (this.cache !== undefined) return this.cache ?? undefined;
+    const caches = (globalThis as { caches?: CachesLike }).caches;
+    this.cache = caches && typeof caches.open === "function" ? await caches.open(CACHE_NAME).catch(() => null) : null;
+    return this.cache ?? undefined;
+  }
+}

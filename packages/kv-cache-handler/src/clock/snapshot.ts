@@ -1,0 +1,237 @@
+/**
+ * The tag clock as one compact binary value (≤ 64 KiB whatever the number of
+ * invalidations), which the coordinator publishes to KV and every isolate
+ * reads, memoizes and checks entries against.
+ *
+ * It holds the most recent invalidations exactly, and folds older ones into
+ * a fixed table of buckets: each tag hashes to two buckets, a bucket keeps the
+ * latest time any of its tags went stale (and expired), and a tag is read as
+ * the smaller of its two buckets. A bucket is never earlier than any tag in it,
+ * so folding can only make an entry look invalidated when it was not (one
+ * needless regeneration), never fresh when it was invalidated.
+ *
+ *   offset 0  "EICK"        magic
+ *          4  version       u8 (1)
+ *          5  flags         u8: 1 = complete (no per-tag record in KV left to absorb)
+ *          6  bucket bits   u8 (the table has 2^bits buckets)
+ *          7  0             u8
+ *          8  publishedAt   f64, ms
+ *         16  absorbedAt    f64, ms: per-tag records written up to then are included
+ *         24  exact count   u32
+ *         28  0             u32
+ *         32  buckets       2^bits × (stale u32, expired u32), whole seconds rounded up
+ *          …  exact         per record: 6-byte tag hash, u8 flags, s f64,
+ *                           [w f64 unless flag 1: w = s, or flag 4: w = 0], [fx f64, fa f64 if flag 2]
+ *
+ * Numbers are little-endian.
+ */
+import type { Lifespan } from "../metadata.js";
+import { type TagRecord, recordState, settle, worse } from "./record.js";
+
+export const SnapshotLimits = {
+  /** Largest snapshot, in bytes. */
+  maxBytes: 64 * 1024,
+  /** The bucket table has 2^12 = 4,096 buckets (32 KiB). */
+  bucketBits: 12,
+} as const;
+
+const MAGIC = [0x45, 0x49, 0x43, 0x4b]; // "EICK"
+const VERSION = 1;
+const HEADER = 32;
+const HASH_BYTES = 6;
+const W_EQUALS_S = 1;
+const PENDING = 2;
+const W_ZERO = 4;
+
+export interface Snapshot {
+  publishedAt: number;
+  absorbedAt: number;
+  /** Every per-tag record in KV is included (nothing left from the KV-only path to absorb). */
+  complete: boolean;
+  bucketBits: number;
+  /** Per bucket: [stale, expired] in whole seconds (rounded up), at 2i and 2i + 1. */
+  buckets: Uint32Array;
+  exact: Map<string, TagRecord>;
+}
+
+/** Thrown when stored bytes are not a snapshot (read as "no snapshot" by the clock). */
+export class CorruptSnapshot extends Error {}
+
+export function emptyBuckets(bits: number = SnapshotLimits.bucketBits): Uint32Array {
+  return new Uint32Array(2 << bits);
+}
+
+export function emptySnapshot(): Snapshot {
+  return { publishedAt: 0, absorbedAt: 0, complete: true, bucketBits: SnapshotLimits.bucketBits, buckets: emptyBuckets(), exact: new Map() };
+}
+
+const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const SIXBIT = new Map([...B64URL].map((c, i) => [c, i]));
+
+/** The two buckets of a 6-character tag hash: 18 bits from each half. */
+export function bucketsOf(hash: string, bits: number): [number, number] {
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < 3; i++) {
+    a = (a << 6) | (SIXBIT.get(hash[i]!) ?? 0);
+    b = (b << 6) | (SIXBIT.get(hash[i + 3]!) ?? 0);
+  }
+  return [a >>> (18 - bits), b >>> (18 - bits)];
+}
+
+const ceilSeconds = (ms: number) => Math.min(0xffffffff, Math.ceil(ms / 1000));
+
+/** Folds one tag's record into the bucket table (a pending expiry counts as due: sooner, never later). */
+export function foldRecord(buckets: Uint32Array, bits: number, hash: string, record: TagRecord): void {
+  const s = ceilSeconds(record.s);
+  const w = ceilSeconds(Math.max(record.w, record.fx ? record.fa : 0));
+  for (const i of bucketsOf(hash, bits)) {
+    if (buckets[2 * i]! < s) buckets[2 * i] = s;
+    if (buckets[2 * i + 1]! < w) buckets[2 * i + 1] = w;
+  }
+}
+
+/** What the buckets say for one tag hash: each value is the smaller of its two buckets. */
+function bucketState(snapshot: Snapshot, hash: string, m: number): Lifespan {
+  const [i, j] = bucketsOf(hash, snapshot.bucketBits);
+  const b = snapshot.buckets;
+  const w = Math.min(b[2 * i + 1]!, b[2 * j + 1]!);
+  if (w !== 0 && m <= w * 1000) return "expired";
+  const s = Math.min(b[2 * i]!, b[2 * j]!);
+  return s !== 0 && m <= s * 1000 ? "stale" : "fresh";
+}
+
+/** The state of an entry generated at `m` carrying these tag hashes, by this snapshot alone. */
+export function snapshotState(snapshot: Snapshot, hashes: readonly string[], m: number, now: number): Lifespan {
+  let state: Lifespan = "fresh";
+  for (const hash of hashes) {
+    const record = snapshot.exact.get(hash);
+    if (record) state = worse(state, recordState(record, m, now));
+    state = worse(state, bucketState(snapshot, hash, m));
+    if (state === "expired") return state;
+  }
+  return state;
+}
+
+function recordBytes(record: TagRecord): number {
+  let n = HASH_BYTES + 1 + 8;
+  if (record.w !== record.s && record.w !== 0) n += 8;
+  if (record.fx) n += 16;
+  return n;
+}
+
+export interface SnapshotInput {
+  /** Every exact record the coordinator holds (any order). */
+  records: Iterable<[hash: string, record: TagRecord]>;
+  /** Its bucket table of older, folded records (left unchanged). */
+  buckets: Uint32Array;
+  bucketBits?: number;
+  publishedAt: number;
+  absorbedAt: number;
+  complete: boolean;
+  maxBytes?: number;
+}
+
+/**
+ * Encodes a snapshot: the most recent records exactly, as many as fit, and
+ * the rest folded into a copy of the bucket table. Also returns how many were folded.
+ */
+export function buildSnapshot(input: SnapshotInput): { bytes: Uint8Array<ArrayBuffer>; exact: number; folded: number } {
+  const bits = input.bucketBits ?? SnapshotLimits.bucketBits;
+  const maxBytes = input.maxBytes ?? SnapshotLimits.maxBytes;
+  const buckets = input.buckets.slice();
+  const records = [...input.records].map(([hash, r]) => [hash, settle(r, input.publishedAt)] as [string, TagRecord]);
+  const recency = (r: TagRecord) => Math.max(r.s, r.w, r.fa);
+  records.sort((a, b) => recency(b[1]) - recency(a[1]));
+  let size = HEADER + buckets.byteLength;
+  let kept = 0;
+  for (const [, record] of records) {
+    const n = recordBytes(record);
+    if (size + n > maxBytes) break;
+    size += n;
+    kept++;
+  }
+  for (const [hash, record] of records.slice(kept)) foldRecord(buckets, bits, hash, record);
+
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  bytes.set(MAGIC, 0);
+  view.setUint8(4, VERSION);
+  view.setUint8(5, input.complete ? 1 : 0);
+  view.setUint8(6, bits);
+  view.setFloat64(8, input.publishedAt, true);
+  view.setFloat64(16, input.absorbedAt, true);
+  view.setUint32(24, kept, true);
+  for (let i = 0; i < buckets.length; i++) view.setUint32(HEADER + i * 4, buckets[i]!, true);
+  let offset = HEADER + buckets.byteLength;
+  for (const [hash, record] of records.slice(0, kept)) {
+    for (let i = 0; i < HASH_BYTES; i++) bytes[offset + i] = hash.charCodeAt(i);
+    offset += HASH_BYTES;
+    const flags = (record.w === record.s ? W_EQUALS_S : record.w === 0 ? W_ZERO : 0) | (record.fx ? PENDING : 0);
+    view.setUint8(offset++, flags);
+    view.setFloat64(offset, record.s, true);
+    offset += 8;
+    if (!(flags & (W_EQUALS_S | W_ZERO))) {
+      view.setFloat64(offset, record.w, true);
+      offset += 8;
+    }
+    if (flags & PENDING) {
+      view.setFloat64(offset, record.fx, true);
+      view.setFloat64(offset + 8, record.fa, true);
+      offset += 16;
+    }
+  }
+  return { bytes, exact: kept, folded: records.length - kept };
+}
+
+/** Decodes a snapshot; throws {@link CorruptSnapshot} for anything that is not a whole one. */
+export function decodeSnapshot(input: ArrayBuffer | Uint8Array): Snapshot {
+  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  if (bytes.byteLength < HEADER || MAGIC.some((b, i) => bytes[i] !== b)) throw new CorruptSnapshot("not a tag-clock snapshot (bad magic)");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint8(4) !== VERSION) throw new CorruptSnapshot(`unknown snapshot version ${view.getUint8(4)}`);
+  const bits = view.getUint8(6);
+  if (bits < 1 || bits > 18) throw new CorruptSnapshot(`bucket bits ${bits} out of range`);
+  const bucketWords = 2 << bits;
+  const count = view.getUint32(24, true);
+  let offset = HEADER + bucketWords * 4;
+  if (offset > bytes.byteLength) throw new CorruptSnapshot("bucket table runs past the end");
+  const buckets = new Uint32Array(bucketWords);
+  for (let i = 0; i < bucketWords; i++) buckets[i] = view.getUint32(HEADER + i * 4, true);
+  const exact = new Map<string, TagRecord>();
+  const need = (n: number) => {
+    if (offset + n > bytes.byteLength) throw new CorruptSnapshot("record runs past the end");
+  };
+  for (let i = 0; i < count; i++) {
+    need(HASH_BYTES + 9);
+    const hash = String.fromCharCode(...bytes.subarray(offset, offset + HASH_BYTES));
+    offset += HASH_BYTES;
+    const flags = view.getUint8(offset++);
+    const s = view.getFloat64(offset, true);
+    offset += 8;
+    let w = flags & W_EQUALS_S ? s : 0;
+    if (!(flags & (W_EQUALS_S | W_ZERO))) {
+      need(8);
+      w = view.getFloat64(offset, true);
+      offset += 8;
+    }
+    let fx = 0;
+    let fa = 0;
+    if (flags & PENDING) {
+      need(16);
+      fx = view.getFloat64(offset, true);
+      fa = view.getFloat64(offset + 8, true);
+      offset += 16;
+    }
+    exact.set(hash, { s, w, fx, fa });
+  }
+  if (offset !== bytes.byteLength) throw new CorruptSnapshot(`snapshot is ${bytes.byteLength} bytes, its records describe ${offset}`);
+  return {
+    publishedAt: view.getFloat64(8, true),
+    absorbedAt: view.getFloat64(16, true),
+    complete: (view.getUint8(5) & 1) === 1,
+    bucketBits: bits,
+    buckets,
+    exact,
+  };
+}
