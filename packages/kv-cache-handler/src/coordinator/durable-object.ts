@@ -29,6 +29,7 @@ export const SNAPSHOT_KEY = "c:clock";
 
 /** The parts of Durable Object state the coordinator uses (SQLite storage and alarms). */
 export interface CoordinatorState {
+  blockConcurrencyWhile<T>(work: () => Promise<T>): Promise<T>;
   storage: {
     sql: { exec(query: string, ...bindings: unknown[]): { toArray(): Record<string, unknown>[] } };
     getAlarm(): Promise<number | null>;
@@ -80,6 +81,17 @@ export class EdgeIsrCoordinator {
       if (request.method === "GET" && url.pathname === "/snapshot") {
         return new Response(this.build(Date.now()).bytes, { headers: { "content-type": "application/octet-stream" } });
       }
+      if (request.method === "GET" && url.pathname === "/stats") {
+        return json(200, {
+          rows: this.count(),
+          complete: this.meta("complete") === 1,
+          publishes: Number(this.meta("publishes") ?? 0),
+          publishedAt: Number(this.meta("publishedAt") ?? 0),
+          /** The shortest gap between two snapshot writes so far (KV takes one write per second per key). */
+          minGapMs: this.meta("minGapMs") === null ? null : Number(this.meta("minGapMs")),
+          dirty: this.meta("dirty") === 1,
+        });
+      }
       if (request.method === "POST" && url.pathname === "/poll") {
         const kv = this.kv();
         if (!kv) return json(409, { error: "the coordinator has not been configured by an invalidation yet" });
@@ -111,13 +123,17 @@ export class EdgeIsrCoordinator {
     const kv = this.env[binding.slice(0, 100)];
     if (!isKV(kv)) return `binding ${JSON.stringify(binding.slice(0, 100))} is not a KV namespace of the coordinator's Worker; pass the KV binding's name as the handler's \`binding\` option`;
     if (this.meta("binding") !== binding || this.meta("prefix") !== prefix) {
-      this.setMeta("binding", binding);
-      this.setMeta("prefix", prefix);
-      this.setMeta("complete", 0);
-      this.setMeta("listCursor", null);
-      this.setMeta("pollAt", Date.now() + CoordinatorLimits.pollIntervalMs);
-      await this.absorbListed(kv, 1).catch(() => false);
-      await this.schedule();
+      // No other request runs until this is done: none publishes a clock that misses the absorbed records.
+      await this.ctx.blockConcurrencyWhile(async () => {
+        if (this.meta("binding") === binding && this.meta("prefix") === prefix) return;
+        this.setMeta("binding", binding);
+        this.setMeta("prefix", prefix);
+        this.setMeta("complete", 0);
+        this.setMeta("listCursor", null);
+        this.setMeta("pollAt", Date.now() + CoordinatorLimits.pollIntervalMs);
+        await this.absorbListed(kv, 1).catch(() => false);
+        await this.schedule();
+      });
     }
     return kv;
   }
@@ -145,7 +161,9 @@ export class EdgeIsrCoordinator {
       await this.schedule();
       return bytes;
     }
+    if (last > 0) this.setMeta("minGapMs", Math.min(Number(this.meta("minGapMs") ?? Infinity), Date.now() - last));
     this.setMeta("publishedAt", Date.now());
+    this.setMeta("publishes", Number(this.meta("publishes") ?? 0) + 1);
     this.setMeta("dirty", 0);
     try {
       await kv.put(this.prefix + SNAPSHOT_KEY, bytes);

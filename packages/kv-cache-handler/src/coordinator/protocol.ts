@@ -97,8 +97,14 @@ export class CoordinatorClient {
       const response = await Promise.race([this.stub.fetch(ORIGIN + path, init), late]);
       const bytes = new Uint8Array(await Promise.race([response.arrayBuffer(), late]));
       if (response.status !== 200) {
-        const text = new TextDecoder().decode(bytes.subarray(0, 300));
-        throw new EdgeIsrCacheError("ERR_COORDINATOR", `the coordinator answered ${response.status}: ${text}`);
+        const text = new TextDecoder().decode(bytes.subarray(0, 400));
+        let reason = text.slice(0, 300);
+        try {
+          reason = String((JSON.parse(text) as { error?: unknown }).error ?? reason);
+        } catch {
+          // not JSON: the text as it is
+        }
+        throw new EdgeIsrCacheError("ERR_COORDINATOR", `the coordinator answered ${response.status}: ${reason}`);
       }
       return bytes;
     } catch (error) {
