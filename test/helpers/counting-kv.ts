@@ -44,6 +44,8 @@ export interface Faults {
    * of each key of a bulk `get` (whose value is then text or null).
    */
   read?(key: string, answer: KVAnswer): KVAnswer;
+  /** Sees every put and delete that went through (a lagging replica keeps their history). */
+  wrote?(key: string, answer: KVAnswer): void;
 }
 
 export interface KVAnswer {
@@ -146,12 +148,14 @@ export function countingKV<K extends object>(inner: K, limits: Partial<Limits> =
     async put(key, value, options) {
       await guard("writes", key);
       throttle(key);
-      return real.put(key, value, options);
+      await real.put(key, value, options);
+      faults.wrote?.(key, { value, metadata: (options as { metadata?: unknown } | undefined)?.metadata ?? null });
     },
     async delete(key) {
       await guard("deletes", key);
       throttle(key);
-      return real.delete(key);
+      await real.delete(key);
+      faults.wrote?.(key, { value: null, metadata: null });
     },
     async list(options) {
       await guard("lists", (options as { prefix?: string } | undefined)?.prefix);
@@ -180,5 +184,32 @@ export function countingKV<K extends object>(inner: K, limits: Partial<Limits> =
       const result = await scope.run(invocation, fn);
       return { result, invocation };
     },
+  };
+}
+
+/**
+ * Makes reads through `counting` lag like KV's eventually consistent replicas:
+ * each read answers, with probability `p`, the value a key had at a random
+ * time up to `maxLagMs` ago on `now`'s clock (writes made since are not seen).
+ * Keys written before it was installed read through.
+ */
+export function lagReads(counting: CountingKV<unknown>, opts: { maxLagMs: number; p: number; now: () => number; random: () => number }): void {
+  const history = new Map<string, { at: number; answer: KVAnswer }[]>();
+  counting.faults.wrote = (key, answer) => {
+    const list = history.get(key) ?? [];
+    list.push({ at: opts.now(), answer });
+    history.set(key, list);
+  };
+  counting.faults.read = (key, answer) => {
+    const list = history.get(key);
+    if (!list || opts.random() >= opts.p) return answer;
+    const asOf = opts.now() - opts.random() * opts.maxLagMs;
+    let seen: KVAnswer = { value: null, metadata: null };
+    for (const item of list) if (item.at <= asOf) seen = item.answer;
+    const value = seen.value;
+    // Values are handed out as the reader would get them: bytes as an ArrayBuffer.
+    if (value instanceof Uint8Array) return { value: value.slice().buffer, metadata: seen.metadata };
+    if (typeof value === "string" && answer.value instanceof ArrayBuffer) return { value: new TextEncoder().encode(value).buffer, metadata: seen.metadata };
+    return seen;
   };
 }
