@@ -49,6 +49,8 @@ testCacheHandler({
       "drops tags containing ':' (product:4), so this revalidateTag does nothing",
     "an entry regenerated while its tag is stale stays fresh when the tag's expiry passes":
       "has no stale state after an invalidation (it is a miss at once), so there is no entry served stale to regenerate",
+    "a page whose path is over 256 characters keeps its implicit tag (hashed), and Next's long tag reaches it":
+      "ignores tags over 256 characters, so revalidatePath of a long path reaches nothing, even with the very tag the entry was set with",
     "tags in Next's x-next-cache-tags header are honoured":
       "ignores tags in the x-next-cache-tags header",
     "a data entry remembers the soft tags of its request, so other isolates see revalidatePath":

@@ -10,7 +10,7 @@ import { decodeEntry, ENTRY_PREFIX, HASHED_PREFIX, parseMetadata } from "@edge-i
 import { describe, expect, it } from "vitest";
 import { getProduct } from "../../apps/demo/src/db.js";
 import { prng } from "../../benchmarks/shared/prng.js";
-import { ADMIN_SECRET, PAGES, type Shop, WINDOW_SECONDS, openShop, visible } from "./shop.js";
+import { ADMIN_SECRET, MISSING, PAGES, type Shop, WINDOW_SECONDS, openShop, visible } from "./shop.js";
 
 /** What a visitor must see on each page, from the demo's database as it is now. */
 async function expected(path: string): Promise<string> {
@@ -42,7 +42,7 @@ async function visitAll(shop: Shop): Promise<Seen[]> {
 /** Every page answered as it should be: no 5xx, the right status, the right content. */
 function expectServed(seen: Seen[]) {
   for (const s of seen) {
-    expect(s.status, `${s.path} (${s.state})`).toBe(s.path === "/products/99" ? 404 : 200);
+    expect(s.status, `${s.path} (${s.state})`).toBe(MISSING.has(s.path) ? 404 : 200);
     expect(s.shown, `${s.path} (${s.state})`).toBe(s.want);
   }
 }
@@ -73,10 +73,10 @@ async function snapshot(prefix: string) {
   return answers;
 }
 
-/** Edits a product through the demo's admin form (a real POST), as its /admin page does. */
+/** Edits a product through the demo's admin forms (real POSTs: sign in, then edit), as its /admin page does. */
 async function edit(shop: Shop, id: string, name: string, mode: "expire" | "stale" = "expire") {
-  const form = new URLSearchParams({ secret: ADMIN_SECRET, name, price: "9.99", mode });
-  const res = await shop.post(`/admin/products/${id}`, form, { "content-type": "application/x-www-form-urlencoded" });
+  const form = new URLSearchParams({ name, price: "9.99", mode });
+  const res = await shop.post(`/admin/products/${id}`, form, { "content-type": "application/x-www-form-urlencoded", cookie: await shop.signIn() });
   expect(res.status, await res.clone().text()).toBe(303);
 }
 
@@ -87,7 +87,7 @@ async function expectHealed(shop: Shop) {
   shop.clock.advance((WINDOW_SECONDS + 1) * 1000);
   // STALE pages may show the version before an edit: that is stale-while-revalidate.
   const first = await visitAll(shop);
-  expect(first.filter((s) => s.status !== (s.path === "/products/99" ? 404 : 200))).toEqual([]);
+  expect(first.filter((s) => s.status !== (MISSING.has(s.path) ? 404 : 200))).toEqual([]);
   await shop.drain();
   const after = await visitAll(shop);
   expectServed(after);

@@ -64,7 +64,7 @@ describe.each([
         const durations = form < 0.4 ? undefined : form < 0.7 ? {} : { expire: Math.floor(random() * 120) };
         const at = clock.now();
         await counting.run(() => isolate.invalidate(tag, durations));
-        invalidations.push({ tag, at, expireAt: durations === undefined ? at : "expire" in durations ? at + durations.expire * 1000 : undefined, by: who, done: seq++ });
+        invalidations.push({ tag, at, expireAt: durations === undefined ? at : durations.expire !== undefined ? at + durations.expire * 1000 : undefined, by: who, done: seq++ });
       } else {
         const k = Math.floor(random() * KEYS);
         const now = clock.now();

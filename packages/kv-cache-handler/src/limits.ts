@@ -28,6 +28,12 @@ export const KVLimits = {
 export const HandlerLimits = {
   /** Longest tag kept, in characters (Next.js: NEXT_CACHE_TAG_MAX_LENGTH). */
   maxTagLength: 256,
+  /**
+   * Longest implicit path tag (`_N_T_…`) accepted, in characters: longer than
+   * `maxTagLength`, it is kept under its SHA-256 (see `implicitTag`). Covers any
+   * cacheable path (2,048 characters) with room for `/layout`.
+   */
+  maxImplicitTagLength: 4096,
   /** Most tags kept per entry (Next.js: NEXT_CACHE_TAG_MAX_ITEMS). */
   maxTagsPerEntry: 128,
   /** Characters of a tag's SHA-256 (base64url) stored in metadata; 128 tags × 6 fit in 1024 bytes. */

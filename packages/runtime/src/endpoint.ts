@@ -9,11 +9,12 @@
  * caller retries (it is safe to repeat). Answers counts only, never entries.
  */
 import type { CacheHandler, InvalidationResult } from "@edge-isr/kv-cache-handler";
+import { RuntimeLimits } from "./limits.js";
 import { durationsOf, pathTag } from "./revalidate.js";
 
-export const MAX_ENDPOINT_BODY = 64 * 1024;
+export const MAX_ENDPOINT_BODY = RuntimeLimits.maxEndpointBodyBytes;
 /** Tags and paths in one request; a client with more sends several requests. */
-export const MAX_ENDPOINT_ITEMS = 256;
+export const MAX_ENDPOINT_ITEMS = RuntimeLimits.maxEndpointItems;
 const MAX_ITEMS = MAX_ENDPOINT_ITEMS;
 
 const json = (status: number, body: unknown) =>

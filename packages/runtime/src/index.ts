@@ -9,9 +9,12 @@ export { createISR, REVALIDATE_HEADER, PRERENDER_HEADER, PRERENDER_MANIFEST_PATH
 export { revalidateTag, updateTag, revalidatePath, pathTag, durationsOf, CACHE_LIFE_PROFILES, type RevalidateProfile } from "./revalidate.js";
 export { cached, type CachedOptions } from "./data-cache.js";
 export { backgroundWork, defer } from "./background.js";
-export { CACHEABLE_STATUS, requestBypassReason, responseBypassReason } from "./cacheability.js";
+export { CACHEABLE_STATUS, RSC_HEADERS, requestBypassReason, responseBypassReason, type RequestPolicy } from "./cacheability.js";
+export { INFRASTRUCTURE_COOKIES, INFRASTRUCTURE_COOKIE_PREFIXES, isInfrastructureCookie, personalCookie } from "./cookies.js";
+export { NOT_FOUND_DEFAULTS, NOT_FOUND_STATUS, type NotFoundOptions } from "./not-found.js";
+export { RuntimeLimits } from "./limits.js";
 export { normalizePath, allowedQuery, pageKey, MAX_PATH_LENGTH } from "./cache-key.js";
-export { cdnCacheControl, type CacheState } from "./serve.js";
+export { cdnCacheControl, SHARED_VARY, type CacheState } from "./serve.js";
 export { handleRevalidate, secretsEqual, MAX_ENDPOINT_BODY, MAX_ENDPOINT_ITEMS } from "./endpoint.js";
 export { Lease, type LeaseKV } from "./lease.js";
 export { EdgeIsrRuntimeError, type EdgeIsrRuntimeErrorCode } from "./errors.js";

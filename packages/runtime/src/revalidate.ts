@@ -9,9 +9,9 @@
  *   updateTag(tag)                   expires now (read-your-own-writes after a mutation)
  *   revalidatePath(path)             expires the path's implicit tag now, as Next 16 does
  */
-import { IMPLICIT_TAG_PREFIX } from "@edge-isr/kv-cache-handler";
+import { implicitTag, quoteKey } from "@edge-isr/kv-cache-handler";
 import type { CacheHandler } from "@edge-isr/kv-cache-handler";
-import { normalizePath } from "./cache-key.js";
+import { MAX_PATH_LENGTH, normalizePath } from "./cache-key.js";
 import { EdgeIsrRuntimeError } from "./errors.js";
 import { getCacheHandler } from "./registry.js";
 
@@ -72,14 +72,18 @@ export async function updateTag(tag: string | string[], handler: CacheHandler = 
   return handler.revalidateTag(tag, undefined);
 }
 
-/** The implicit tag `revalidatePath` invalidates, as Next.js spells it. */
+/**
+ * The implicit tag `revalidatePath` invalidates, as Next.js spells it — and,
+ * for a path too long for a tag, hashed exactly as the page's own tag was
+ * (`implicitTag`), so a page of any cacheable length can be revalidated.
+ */
 export function pathTag(path: string, type?: "page" | "layout"): string {
   const normalized = normalizePath(path);
   if (normalized === undefined) {
-    throw new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `revalidatePath: ${JSON.stringify(path.slice(0, 100))} is not a valid path`);
+    throw new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `revalidatePath: ${quoteKey(path)} is not a valid path (malformed escapes, NUL, or over ${MAX_PATH_LENGTH} characters)`);
   }
-  if (!type) return `${IMPLICIT_TAG_PREFIX}${normalized}`;
-  return `${IMPLICIT_TAG_PREFIX}${normalized === "/" ? "" : normalized}/${type}`;
+  if (!type) return implicitTag(normalized);
+  return implicitTag(`${normalized === "/" ? "" : normalized}/${type}`);
 }
 
 /**

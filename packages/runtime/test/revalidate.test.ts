@@ -1,5 +1,6 @@
 /** revalidateTag / updateTag / revalidatePath, and the revalidation endpoint. */
 import { describe, expect, it } from "vitest";
+import { implicitTags } from "@edge-isr/kv-cache-handler";
 import { pathTag, revalidatePath, revalidateTag, updateTag } from "../src/index.js";
 import { cacheState, createTestApp, text } from "./harness.js";
 
@@ -77,6 +78,36 @@ describe("on-demand revalidation", () => {
     app.clock.advance(1000);
     await revalidatePath("/blog/[slug]", "page", app.handler);
     expect(cacheState(await app.fetch("/blog/a"))).toBe("MISS");
+  });
+
+  it("revalidatePath of a 600-character path reaches its page (its implicit tag is hashed on both sides)", async () => {
+    const app = createTestApp({ revalidateEndpoint: { secret: () => "s" } });
+    const path = `/blog/${"a-long-slug-".repeat(49)}slug-x`;
+    expect(path).toHaveLength(600);
+    const other = `${path.slice(0, -1)}z`; // same length, same first 599 characters
+    await warm(app, path, other);
+    expect(cacheState(await app.fetch(path))).toBe("HIT");
+    await revalidatePath(path, undefined, app.handler);
+    expect(cacheState(await app.fetch(path))).toBe("MISS");
+    expect(cacheState(await app.fetch(other))).toBe("HIT");
+    // Through the endpoint too, with the path spelled another way.
+    await app.drain();
+    app.clock.advance(1000);
+    const body = JSON.stringify({ paths: [`/${other.slice(1).replace("/", "//")}/`] });
+    const res = await app.fetch("/_isr/revalidate", { method: "POST", headers: { authorization: "Bearer s" }, body });
+    expect(res.status).toBe(200);
+    expect(cacheState(await app.fetch(other))).toBe("MISS");
+    expect(app.errors).toEqual([]);
+  });
+
+  it("pathTag hashes a tag over 256 characters as the handler's implicitTags does, and only then", () => {
+    const short = `/${"s".repeat(250)}`; // "_N_T_" + 251 characters = 256
+    expect(pathTag(short)).toBe(`_N_T_${short}`);
+    const long = `${short}x`;
+    expect(pathTag(long)).toMatch(/^_N_T_#[0-9a-f]{64}$/);
+    expect(implicitTags(long)).toContain(pathTag(long));
+    expect(implicitTags(`${long}/child`)).toContain(pathTag(long, "layout"));
+    expect(pathTag(`${long}/`)).toBe(pathTag(long));
   });
 
   it("pathTag spells Next's implicit tags", () => {

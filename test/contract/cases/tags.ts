@@ -5,7 +5,7 @@
  * Implicit path tags, soft tags, and what an invalidation costs.
  */
 import { expect } from "vitest";
-import { implicitTags } from "../../../packages/kv-cache-handler/src/index.js";
+import { implicitTag, implicitTags } from "../../../packages/kv-cache-handler/src/index.js";
 import type { Case } from "../fixture.js";
 import { appPage, everyKind } from "../values.js";
 
@@ -110,6 +110,21 @@ export function tagCases(test: Case): void {
     clock.advance(1000);
     await handler.revalidateTag("_N_T_/layout"); // revalidatePath("/", "layout"): everything
     expect(await another().get("/about")).toBeNull();
+  });
+
+  test("a page whose path is over 256 characters keeps its implicit tag (hashed), and Next's long tag reaches it", async ({ handler, another, clock }) => {
+    const path = `/docs/${"segment-".repeat(40)}end`;
+    const raw = `_N_T_${path}`; // what revalidatePath(path) hands the handler in Next.js and vinext
+    expect(raw.length).toBeGreaterThan(256);
+    await handler.set(path, appPage(), { ...cc, tags: implicitTags(path, "/docs/[...rest]") });
+    await handler.set(`${path}-2`, appPage(), { ...cc, tags: [`${raw}-2`] }); // the long tag as Next.js spells it
+    clock.advance(1000);
+    await handler.revalidateTag(raw);
+    expect(await another().get(path)).toBeNull();
+    expect((await another().get(`${path}-2`))?.cacheState).toBeUndefined();
+    clock.advance(1000);
+    await handler.revalidateTag(implicitTag(`${path}-2`));
+    expect(await another().get(`${path}-2`)).toBeNull();
   });
 
   test("tags in Next's x-next-cache-tags header are honoured", async ({ handler, another, clock }) => {
