@@ -80,7 +80,7 @@ export default {
       const setup = handler(impl, env.CACHE, env, prefix, { now });
       await setup.set(key, page(1), { cacheControl: { revalidate: 3600 }, tags: ["g1k", "item:1", "category:shoes"] });
       await setup.revalidateTag("unrelated", {}); // a coordinator has published its clock once
-      const colo = `https://edge-isr.internal/clock/${env.EDGE_ISR_COORDINATOR.idFromName(coordinatorName("CACHE", prefix)).toString()}`;
+      const colo = `https://edge-isr.internal/${env.EDGE_ISR_COORDINATOR.idFromName(coordinatorName("CACHE", prefix)).toString()}/clock`;
       let busy = handler(impl, counting.kv, env, prefix, { now });
       await busy.get(key); // warm
       counting.reset();

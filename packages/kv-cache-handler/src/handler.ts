@@ -166,14 +166,17 @@ export class KVCacheHandler implements CacheHandler {
     const failed = (error: unknown) => this.report(clockError(error));
     const kvRecords = new KVRecords(this.kv, this.prefix, this.writer, options.cacheTtl);
     const refreshMs = seconds("clockRefreshSeconds", options.clockRefreshSeconds, coordinator ? 5 : 30) * 1000;
-    const records = new RecordClock(kvRecords, { now: this.now, refreshMs: coordinator ? 30_000 : refreshMs, background, failed });
-    if (coordinator === undefined) return records;
+    if (coordinator === undefined) return new RecordClock(kvRecords, { now: this.now, refreshMs, background, failed });
     if (typeof coordinator?.idFromName !== "function" || typeof coordinator.get !== "function") {
       throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "coordinator must be a Durable Object namespace binding, e.g. { coordinator: env.EDGE_ISR_COORDINATOR }; check [[durable_objects.bindings]] in wrangler config");
     }
     const binding = options.binding ?? "CACHE";
     const client = new CoordinatorClient(coordinator, binding, this.prefix, timeoutMs);
     const coloSeconds = seconds("clockColoSeconds", options.clockColoSeconds, 15);
+    // The coordinator's id names this clock uniquely (its script, class and namespace), so colo copies never mix.
+    const colo = new ColoCache(`https://edge-isr.internal/${client.id}`, coloSeconds);
+    // Tag records, read to confirm what the snapshot keeps folded: memoized 30 s, shared through the colo.
+    const records = new RecordClock(kvRecords, { now: this.now, refreshMs: 30_000, background, failed, colo });
     return new SnapshotClock({
       now: this.now,
       refreshMs,
@@ -183,7 +186,7 @@ export class KVCacheHandler implements CacheHandler {
       snapshotKey: this.prefix + SNAPSHOT_KEY,
       cacheTtl: Math.max(KVLimits.minCacheTtl, options.cacheTtl ?? KVLimits.minCacheTtl),
       coordinator: client,
-      colo: new ColoCache(`https://edge-isr.internal/clock/${client.id}`, coloSeconds),
+      colo,
       records,
       kvRecords,
       report: (e) => this.report(e),
@@ -412,7 +415,8 @@ export class KVCacheHandler implements CacheHandler {
   async invalidate(tags: string | string[], durations?: { expire?: number }): Promise<InvalidationResult> {
     const list = Array.isArray(tags) ? tags : [tags];
     try {
-      const { tags: valid, dropped } = validateTags(list);
+      // An entry carries at most 128 tags; one invalidation may name any number (each costs a record).
+      const { tags: valid, dropped } = validateTags(list, Number.POSITIVE_INFINITY);
       if (dropped.length) this.logger.warn(`[edge-isr] ERR_TAG_INVALID: revalidateTag ignored ${describeDropped(dropped)}`);
       if (!valid.length) return { tags: 0, via: "none", failed: 0, degraded: false, expireAt: null };
       const inv = invalidationOf(this.now(), durations);

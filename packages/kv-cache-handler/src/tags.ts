@@ -18,7 +18,7 @@ export interface DroppedTag {
  * implicit path tag (as Next.js or vinext spell it) is kept under its hashed
  * name, so it still meets the same path's `revalidatePath`.
  */
-export function validateTags(input: readonly unknown[]): { tags: string[]; dropped: DroppedTag[] } {
+export function validateTags(input: readonly unknown[], maxCount: number = HandlerLimits.maxTagsPerEntry): { tags: string[]; dropped: DroppedTag[] } {
   const tags: string[] = [];
   const dropped: DroppedTag[] = [];
   const seen = new Set<string>();
@@ -34,8 +34,8 @@ export function validateTags(input: readonly unknown[]): { tags: string[]; dropp
     }
     const tag = canonicalTag(raw);
     if (seen.has(tag)) continue;
-    if (tags.length === HandlerLimits.maxTagsPerEntry) {
-      dropped.push({ tag, reason: `more than ${HandlerLimits.maxTagsPerEntry} tags on one entry` });
+    if (tags.length === maxCount) {
+      dropped.push({ tag, reason: `more than ${maxCount} tags on one entry` });
       continue;
     }
     seen.add(tag);

@@ -9,7 +9,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { countingKV } from "../../../test/helpers/counting-kv.js";
 import { manualClock } from "../../../test/helpers/clock.js";
-import { KVCacheHandler, type KVCacheHandlerOptions, SNAPSHOT_KEY, decodeSnapshot, invalidateInKV } from "../src/index.js";
+import { KVCacheHandler, type KVCacheHandlerOptions, SNAPSHOT_KEY, decodeSnapshot, invalidateInKV, tagHash } from "../src/index.js";
 import { coordinatorName } from "../src/coordinator/protocol.js";
 
 const page = (html = "<p>page</p>") => ({ kind: "APP_PAGE" as const, html, rscData: undefined, headers: {}, postponed: undefined, status: 200 });
@@ -44,7 +44,7 @@ function setup(extra: KVCacheHandlerOptions = {}) {
   };
   const clearColo = async () => {
     const cache = await caches.open("edge-isr");
-    await cache.delete(`https://edge-isr.internal/clock/${env.EDGE_ISR_COORDINATOR.idFromName(coordinatorName("CACHE", prefix)).toString()}`);
+    await cache.delete(`https://edge-isr.internal/${env.EDGE_ISR_COORDINATOR.idFromName(coordinatorName("CACHE", prefix)).toString()}/clock`);
   };
   return { prefix, clock, counting, errors, make, stub, stats, settled, published, clearColo };
 }
@@ -226,5 +226,46 @@ describe("the coordinator", () => {
     const bad = await t.stub().fetch("https://coordinator/invalidate", { method: "POST", body: JSON.stringify({ binding: "CACHE", prefix: "", hashes: ["x"], at: 1, expireAt: null }) });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain("6-character base64url");
+  });
+});
+
+describe("the snapshot's folded invalidations", () => {
+  it("an invalidation folded out of the snapshot's exact records is confirmed against the tag's record: still a miss", async () => {
+    const t = setup();
+    const h = t.make();
+    await h.set("/folded", page(), { ...cc, tags: ["old-news"] });
+    await h.set("/untouched", page(), { ...cc, tags: ["evergreen"] });
+    t.clock.advance(1000);
+    await h.invalidate("old-news");
+    // 3,000 later invalidations push it out of the snapshot's exact records (about 2,180 fit in 64 KiB).
+    t.clock.advance(1000);
+    await h.invalidate(Array.from({ length: 3000 }, (_, i) => `later:${i}`));
+    await t.settled();
+    const oldHash = await tagHash("old-news");
+    const snapshot = (await t.published())!;
+    expect(snapshot.exact.has(oldHash)).toBe(false);
+    expect(snapshot.exact.size).toBeGreaterThan(2000);
+    // Past the window in which a fold is taken at its word, readers confirm against the tag's record.
+    t.clock.advance(5 * 60_000);
+    for (let i = 0; i < 50 && !(await env.CACHE.get(`${t.prefix}t:${oldHash}`)); i++) await new Promise((r) => setTimeout(r, 50));
+    await t.clearColo();
+    expect(await t.make().get("/folded")).toBeNull();
+    const fresh = await t.make().get("/untouched");
+    expect(fresh?.cacheState).toBeUndefined();
+  }, 60_000);
+
+  it("the coordinator writes each invalidated tag's record to KV, at most once a second per tag", async () => {
+    const t = setup();
+    const h = t.make();
+    await h.invalidate("twice", {});
+    await h.invalidate("twice"); // within the second: its record waits for the alarm
+    const key = `${t.prefix}t:${await tagHash("twice")}`;
+    for (let i = 0; i < 60; i++) {
+      const record = await env.CACHE.get<{ s: number; w: number }>(key, "json");
+      if (record && record.w > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const record = await env.CACHE.get<{ s: number; w: number }>(key, "json");
+    expect(record?.w).toBeGreaterThan(0); // the second (expiring) invalidation reached KV too
   });
 });

@@ -1,8 +1,9 @@
 /**
- * The colo's Cache API as a free first tier for the clock snapshot: a fresh
- * isolate in a data centre that served recently finds the snapshot there
- * instead of paying a billed KV read. Best effort: where there is no Cache
- * API (or it is a no-op, as on workers.dev) every call answers "nothing".
+ * The colo's Cache API as a free first tier for the tag clock (the snapshot,
+ * and the tag records readers confirm against): a fresh isolate in a data
+ * centre that served recently finds them there instead of paying billed KV
+ * reads. Best effort: where there is no Cache API (or it is a no-op, as on
+ * workers.dev) every call answers "nothing".
  */
 
 type CacheLike = { match(url: string): Promise<Response | undefined>; put(url: string, response: Response): Promise<void> };
@@ -14,21 +15,21 @@ export class ColoCache {
   /** The opened cache once known (kept as a value: a promise would belong to the request that made it). */
   private cache: CacheLike | null | undefined;
 
-  /** `url` names the snapshot (unique per coordinator); copies live `seconds`. */
+  /** `base` is a URL unique to one clock (the coordinator's id); copies live `seconds`. */
   constructor(
-    private readonly url: string,
-    private readonly seconds: number,
+    private readonly base: string,
+    readonly seconds: number,
   ) {}
 
-  async get(): Promise<Uint8Array | undefined> {
+  async get(key: string): Promise<Uint8Array | undefined> {
     const cache = await this.open();
-    const response = await cache?.match(this.url);
+    const response = await cache?.match(`${this.base}/${key}`);
     return response ? new Uint8Array(await response.arrayBuffer()) : undefined;
   }
 
-  async put(bytes: Uint8Array): Promise<void> {
+  async put(key: string, bytes: Uint8Array): Promise<void> {
     const cache = await this.open();
-    await cache?.put(this.url, new Response(bytes.slice(), { headers: { "cache-control": `max-age=${this.seconds}`, "content-type": "application/octet-stream" } }));
+    await cache?.put(`${this.base}/${key}`, new Response(bytes.slice(), { headers: { "cache-control": `max-age=${this.seconds}`, "content-type": "application/octet-stream" } }));
   }
 
   private async open(): Promise<CacheLike | undefined> {

@@ -23,7 +23,7 @@ export interface DirectInvalidation {
 
 /** Writes an invalidation of `tags` straight into KV's tag clock. Invalid tags throw a coded error. */
 export async function invalidateInKV(kv: KVNamespaceLike, tags: readonly string[], options: DirectInvalidation = {}): Promise<InvalidationResult> {
-  const { tags: valid, dropped } = validateTags(tags);
+  const { tags: valid, dropped } = validateTags(tags, Number.POSITIVE_INFINITY);
   if (dropped.length) throw new EdgeIsrCacheError("ERR_TAG_INVALID", `tag ${JSON.stringify(dropped[0]!.tag.slice(0, 40))}: ${dropped[0]!.reason}`);
   const now = options.now ?? Date.now;
   const report = options.report ?? (() => {});

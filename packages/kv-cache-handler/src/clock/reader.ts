@@ -9,7 +9,7 @@ import type { KVNamespaceLike } from "../types.js";
 import { splitHashes } from "../tags.js";
 import { TAG_RECORD_PREFIX, readTexts } from "./kv-records.js";
 import { type TagRecord, parseRecord, recordState, worse } from "./record.js";
-import { type Snapshot, decodeSnapshot, snapshotState } from "./snapshot.js";
+import { type Snapshot, decodeSnapshot, snapshotVerdict } from "./snapshot.js";
 
 export interface ClockView {
   /** The coordinator's snapshot, when one was published (`undefined`: KV-only, or never invalidated). */
@@ -51,7 +51,8 @@ export async function readClock(kv: KVNamespaceLike, prefix: string, hashes: Ite
       let state = lifespan(md, now);
       if (state === "expired") return state;
       const own = splitHashes(md.t);
-      if (snapshot) state = worse(state, snapshotState(snapshot, own, md.m, now));
+      // The snapshot's exact records and recent folds; older folds are confirmed by the records read below.
+      if (snapshot) state = worse(state, snapshotVerdict(snapshot, own, md.m, now, 120_000).state);
       for (const hash of own) {
         const record = records.get(hash);
         if (record) state = worse(state, recordState(record, md.m, now));

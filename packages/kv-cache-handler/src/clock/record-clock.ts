@@ -9,9 +9,10 @@
  * a lagging read cannot undo what this isolate knows.
  */
 import type { Lifespan } from "../metadata.js";
+import type { ColoCache } from "./colo-cache.js";
 import { Flights } from "./flights.js";
 import type { KVRecords } from "./kv-records.js";
-import { type Invalidation, type TagRecord, mergeRecords, recordState, worse } from "./record.js";
+import { type Invalidation, type TagRecord, mergeRecords, parseRecord, recordState, worse } from "./record.js";
 
 /** Tags remembered per isolate (oldest forgotten first). */
 const MAX_MEMO = 10_000;
@@ -26,6 +27,8 @@ export interface ClockDeps {
   background: (work: Promise<unknown>) => void;
   /** Reports background failures. */
   failed: (error: unknown) => void;
+  /** The colo's Cache API, to share records between this colo's isolates (only where the clock has a unique name). */
+  colo?: ColoCache;
 }
 
 /** Where an invalidation was recorded. */
@@ -83,6 +86,31 @@ export class RecordClock implements TagClock {
     if (this.memo.size > MAX_MEMO) this.memo.delete(this.memo.keys().next().value!);
   }
 
+  /** Records this colo's isolates read recently (free: the Cache API). */
+  private async fromColo(hashes: readonly string[]): Promise<Map<string, TagRecord | null>> {
+    const out = new Map<string, TagRecord | null>();
+    const colo = this.deps.colo;
+    if (!colo) return out;
+    const found = await Promise.all(hashes.map((h) => colo.get(`tag/${h}`).catch(() => undefined)));
+    found.forEach((bytes, i) => {
+      if (!bytes) return;
+      const text = new TextDecoder().decode(bytes);
+      if (text === "none") out.set(hashes[i]!, null);
+      else {
+        const record = parseStored(text);
+        if (record) out.set(hashes[i]!, record);
+      }
+    });
+    return out;
+  }
+
+  private async toColo(records: Map<string, TagRecord | null>): Promise<void> {
+    const colo = this.deps.colo;
+    if (!colo) return;
+    const encoder = new TextEncoder();
+    await Promise.all([...records].map(([hash, record]) => colo.put(`tag/${hash}`, encoder.encode(record ? JSON.stringify(record) : "none")).catch(() => {})));
+  }
+
   /** Makes every hash known: joins reads in flight for some, reads the rest (and any a join left unknown). */
   private async ensure(hashes: readonly string[]): Promise<void> {
     const unseen = hashes.filter((h) => !this.memo.has(h));
@@ -102,11 +130,25 @@ export class RecordClock implements TagClock {
   private async read(hashes: readonly string[]): Promise<void> {
     for (const h of hashes) this.refreshing.add(h);
     try {
-      const read = await this.records.read(hashes);
+      const read = await this.fromColo(hashes);
+      const missing = hashes.filter((h) => !read.has(h));
+      if (missing.length) {
+        const fromKV = await this.records.read(missing);
+        await this.toColo(fromKV);
+        for (const [hash, record] of fromKV) read.set(hash, record);
+      }
       const at = this.deps.now();
       for (const [hash, record] of read) this.remember(hash, record, at);
     } finally {
       for (const h of hashes) this.refreshing.delete(h);
     }
+  }
+}
+
+function parseStored(text: string): TagRecord | undefined {
+  try {
+    return parseRecord(JSON.parse(text));
+  } catch {
+    return undefined;
   }
 }

@@ -8,8 +8,11 @@
  *      data centre that served recently pays no KV read for it;
  *   3. KV (one billed read, with KV's own `cacheTtl`).
  *
- * Until the coordinator has published a complete snapshot (or when it cannot
- * be read), per-tag records in KV are checked too (the KV-only clock), so
+ * A tag the snapshot only knows as folded into its bucket table ("maybe
+ * invalidated", for old invalidations) is confirmed against the tag's own
+ * record in KV, read in bulk and memoized: at most a read, never a needless
+ * regeneration. Until the coordinator has published a complete snapshot (or
+ * when it cannot be read), per-tag records are checked for every tag, so
  * nothing written by a KV-only past or a fallback is missed.
  *
  * When the coordinator cannot be reached, an invalidation falls back to the
@@ -24,8 +27,14 @@ import { Flights } from "./flights.js";
 import type { KVRecords } from "./kv-records.js";
 import { type Invalidation, type TagRecord, applyInvalidation, recordState, worse } from "./record.js";
 import type { ClockDeps, InvalidationPath, RecordClock, TagClock } from "./record-clock.js";
-import { type Snapshot, decodeSnapshot, snapshotState } from "./snapshot.js";
+import { type Snapshot, decodeSnapshot, snapshotVerdict } from "./snapshot.js";
 
+/**
+ * A folded (bucket) invalidation this recent is taken at its word; older ones
+ * are confirmed against the tag's record in KV, which has reached every
+ * location by then (KV's ~60 s) and been re-read by a memoizing isolate (30 s).
+ */
+const CERTAIN_WITHIN_MS = 120_000;
 /** After a failed snapshot read, the next try waits this long (ms). */
 const RETRY_MS = 1000;
 /** Longest a request waits for another request's read of the snapshot (ms). */
@@ -87,12 +96,17 @@ export class SnapshotClock implements TagClock {
       const own = this.overlay.get(hash);
       if (own) state = worse(state, recordState(own.record, m, now));
     }
-    if (this.snapshot) state = worse(state, snapshotState(this.snapshot, hashes, m, now));
-    else if (!this.none) {
+    let unsure: string[] = [];
+    if (this.snapshot) {
+      const verdict = snapshotVerdict(this.snapshot, hashes, m, now, CERTAIN_WITHIN_MS);
+      state = worse(state, verdict.state);
+      unsure = verdict.unsure;
+    } else if (!this.none) {
       // Never read and unreadable now: the coordinator's invalidations are unknown, so err towards stale.
       throw new EdgeIsrCacheError("ERR_CLOCK_READ", "the tag clock snapshot could not be read; the entry is served as stale");
     }
     if (!this.snapshot?.complete) state = worse(state, await this.deps.records.state(hashes, m, now));
+    else if (unsure.length && state !== "expired") state = worse(state, await this.deps.records.state(unsure, m, now));
     return state;
   }
 
@@ -104,7 +118,7 @@ export class SnapshotClock implements TagClock {
       const bytes = await this.deps.coordinator.invalidate(hashes, inv);
       this.adopt(decodeSnapshot(bytes), now);
       // Other isolates of this colo read it from here before KV has it.
-      await this.deps.colo.put(bytes).catch(() => {});
+      await this.deps.colo.put("clock", bytes).catch(() => {});
       return { via: "coordinator", failed: 0 };
     } catch (error) {
       this.deps.report(
@@ -147,7 +161,7 @@ export class SnapshotClock implements TagClock {
   private async load(): Promise<void> {
     const now = this.deps.now();
     try {
-      const cached = await this.deps.colo.get().catch(() => undefined);
+      const cached = await this.deps.colo.get("clock").catch(() => undefined);
       if (cached) return this.adopt(decodeSnapshot(cached), now);
       const read = await this.deps.kv.getWithMetadata(this.deps.snapshotKey, { type: "arrayBuffer", cacheTtl: this.deps.cacheTtl });
       if (!read.value) {
@@ -177,9 +191,9 @@ export class SnapshotClock implements TagClock {
    */
   private async fillColo(bytes: Uint8Array, snapshot: Snapshot): Promise<void> {
     try {
-      const there = await this.deps.colo.get();
+      const there = await this.deps.colo.get("clock");
       if (there && decodeSnapshot(there).publishedAt >= snapshot.publishedAt) return;
-      await this.deps.colo.put(bytes);
+      await this.deps.colo.put("clock", bytes);
     } catch {
       // The colo's cache is an optimization only.
     }

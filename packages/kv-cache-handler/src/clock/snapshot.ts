@@ -7,8 +7,10 @@
  * a fixed table of buckets: each tag hashes to two buckets, a bucket keeps the
  * latest time any of its tags went stale (and expired), and a tag is read as
  * the smaller of its two buckets. A bucket is never earlier than any tag in it,
- * so folding can only make an entry look invalidated when it was not (one
- * needless regeneration), never fresh when it was invalidated.
+ * so the table can only say "maybe invalidated" of a tag that was not — never
+ * "not invalidated" of one that was. Readers confirm a "maybe" against the
+ * tag's own record in KV (which the coordinator writes for every invalidated
+ * tag), so a fold costs at most a read, not a needless regeneration.
  *
  *   offset 0  "EICK"        magic
  *          4  version       u8 (1)
@@ -91,26 +93,48 @@ export function foldRecord(buckets: Uint32Array, bits: number, hash: string, rec
   }
 }
 
-/** What the buckets say for one tag hash: each value is the smaller of its two buckets. */
-function bucketState(snapshot: Snapshot, hash: string, m: number): Lifespan {
+/** The bucket table's word on one tag hash: stale / expired at or before these times (ms; 0 = never). */
+function bucketTimes(snapshot: Snapshot, hash: string): { s: number; w: number } {
   const [i, j] = bucketsOf(hash, snapshot.bucketBits);
   const b = snapshot.buckets;
-  const w = Math.min(b[2 * i + 1]!, b[2 * j + 1]!);
-  if (w !== 0 && m <= w * 1000) return "expired";
-  const s = Math.min(b[2 * i]!, b[2 * j]!);
-  return s !== 0 && m <= s * 1000 ? "stale" : "fresh";
+  return { s: Math.min(b[2 * i]!, b[2 * j]!) * 1000, w: Math.min(b[2 * i + 1]!, b[2 * j + 1]!) * 1000 };
 }
 
-/** The state of an entry generated at `m` carrying these tag hashes, by this snapshot alone. */
+function bucketState(snapshot: Snapshot, hash: string, m: number): Lifespan {
+  const { s, w } = bucketTimes(snapshot, hash);
+  if (w !== 0 && m <= w) return "expired";
+  return s !== 0 && m <= s ? "stale" : "fresh";
+}
+
+/**
+ * The state of an entry generated at `m` carrying these tag hashes, by this
+ * snapshot alone: exact records as they are, buckets taken at their word
+ * (so it may say "stale" of an entry that is fresh; never the reverse).
+ */
 export function snapshotState(snapshot: Snapshot, hashes: readonly string[], m: number, now: number): Lifespan {
+  return snapshotVerdict(snapshot, hashes, m, now, Number.POSITIVE_INFINITY).state;
+}
+
+/**
+ * What the snapshot knows for certain about an entry, and which of its tags
+ * only the bucket table flags ("maybe invalidated": to confirm against the
+ * tag's record). A bucket whose time is within `certainWithinMs` of `now` is
+ * taken at its word: the tag's record may not have reached every location yet.
+ */
+export function snapshotVerdict(snapshot: Snapshot, hashes: readonly string[], m: number, now: number, certainWithinMs: number): { state: Lifespan; unsure: string[] } {
   let state: Lifespan = "fresh";
+  const unsure: string[] = [];
   for (const hash of hashes) {
     const record = snapshot.exact.get(hash);
-    if (record) state = worse(state, recordState(record, m, now));
-    state = worse(state, bucketState(snapshot, hash, m));
-    if (state === "expired") return state;
+    const exact = record ? recordState(record, m, now) : "fresh";
+    state = worse(state, exact);
+    const folded = bucketState(snapshot, hash, m);
+    if (folded === "fresh" || worse(exact, folded) === exact) continue;
+    const { s, w } = bucketTimes(snapshot, hash);
+    if (now - Math.max(s, w) <= certainWithinMs) state = worse(state, folded);
+    else unsure.push(hash);
   }
-  return state;
+  return { state, unsure };
 }
 
 function recordBytes(record: TagRecord): number {

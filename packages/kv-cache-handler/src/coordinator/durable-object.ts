@@ -5,7 +5,9 @@
  * to a concurrent one; the clock lives in the object's SQLite storage (the
  * source of truth) and is published to KV as one snapshot (the edge read
  * tier), at most once a second — the pattern Cloudflare uses for its own
- * configuration. Once a minute it also picks up invalidations that were
+ * configuration. Each invalidated tag's merged record is also written to KV
+ * (`t:<hash>`, at most once a second per tag): readers confirm against it
+ * what the snapshot only keeps folded. Once a minute it also picks up invalidations that were
  * written to KV directly (`edge-isr purge` without `--endpoint`, or an isolate
  * that could not reach it), and on its first start it absorbs the per-tag
  * records of a namespace that ran without a coordinator before.
@@ -48,6 +50,9 @@ export class EdgeIsrCoordinator {
     const sql = ctx.storage.sql;
     sql.exec("CREATE TABLE IF NOT EXISTS records (hash TEXT PRIMARY KEY, s REAL NOT NULL, w REAL NOT NULL, fx REAL NOT NULL, fa REAL NOT NULL)");
     sql.exec("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v)");
+    // Tags whose record KV has not been given yet, and the earliest time the next write of each may go (1 write/s per key).
+    sql.exec("CREATE TABLE IF NOT EXISTS outbox (hash TEXT PRIMARY KEY, notBefore REAL NOT NULL, seq INTEGER NOT NULL)");
+    sql.exec("CREATE TABLE IF NOT EXISTS written (hash TEXT PRIMARY KEY, at REAL NOT NULL)");
   }
 
   async fetch(request: Request): Promise<Response> {
@@ -65,10 +70,15 @@ export class EdgeIsrCoordinator {
         const kv = await this.configure(message.binding, message.prefix);
         if (typeof kv === "string") return json(500, { error: kv });
         const inv = { at: message.at, expireAt: message.expireAt ?? undefined };
-        for (const hash of message.hashes) this.upsert(hash, applyInvalidation(this.row(hash), inv));
+        for (const hash of message.hashes) {
+          this.upsert(hash, applyInvalidation(this.row(hash), inv));
+          this.enqueue(hash);
+        }
         this.bound();
         this.bump();
-        return new Response(await this.publish(kv, message.at), { headers: { "content-type": "application/octet-stream" } });
+        const bytes = await this.publish(kv, message.at);
+        await this.flushRecords(kv);
+        return new Response(bytes, { headers: { "content-type": "application/octet-stream" } });
       }
       if (request.method === "POST" && url.pathname === "/publish") {
         // A reader found no snapshot in KV: publish one (an empty clock is a clock).
@@ -109,6 +119,7 @@ export class EdgeIsrCoordinator {
     const kv = this.kv();
     if (!kv) return;
     if (this.meta("dirty") === 1) await this.publish(kv, Date.now());
+    await this.flushRecords(kv);
     await this.poll(kv, false);
     await this.schedule();
   }
@@ -174,6 +185,40 @@ export class EdgeIsrCoordinator {
     if (Number(this.meta("version") ?? 0) !== version) this.setMeta("dirty", 1);
     await this.schedule();
     return bytes;
+  }
+
+  /** Queues a tag's record for KV, not before a second after its last write. */
+  private enqueue(hash: string): void {
+    const [last] = this.ctx.storage.sql.exec("SELECT at FROM written WHERE hash = ?", hash).toArray();
+    const notBefore = last ? Number(last.at) + CoordinatorLimits.publishIntervalMs : 0;
+    const seq = Number(this.meta("outboxSeq") ?? 0) + 1;
+    this.setMeta("outboxSeq", seq);
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO outbox (hash, notBefore, seq) VALUES (?, ?, ?)", hash, notBefore, seq);
+  }
+
+  /** Writes due records to KV (each the tag's merged row as it is now); the rest wait for the alarm. */
+  private async flushRecords(kv: KVNamespaceLike): Promise<void> {
+    const now = Date.now();
+    const due = this.ctx.storage.sql.exec("SELECT hash, seq FROM outbox WHERE notBefore <= ? LIMIT ?", now, CoordinatorLimits.recordWritesPerInvocation).toArray();
+    await Promise.all(
+      due.map(async ({ hash: h, seq }) => {
+        const hash = String(h);
+        const record = this.row(hash);
+        if (!record) return void this.ctx.storage.sql.exec("DELETE FROM outbox WHERE hash = ?", hash); // folded meanwhile: its fold is in every snapshot
+        try {
+          await kv.put(this.prefix + TAG_RECORD_PREFIX + hash, JSON.stringify(record), { metadata: record });
+          const at = Date.now();
+          this.ctx.storage.sql.exec("INSERT OR REPLACE INTO written (hash, at) VALUES (?, ?)", hash, at);
+          // Done, unless a newer invalidation re-queued it while the write was on the wire: that one goes a second later.
+          this.ctx.storage.sql.exec("DELETE FROM outbox WHERE hash = ? AND seq = ?", hash, seq);
+          this.ctx.storage.sql.exec("UPDATE outbox SET notBefore = max(notBefore, ?) WHERE hash = ?", at + CoordinatorLimits.publishIntervalMs, hash);
+        } catch {
+          this.ctx.storage.sql.exec("UPDATE outbox SET notBefore = ? WHERE hash = ?", Date.now() + CoordinatorLimits.publishIntervalMs, hash);
+        }
+      }),
+    );
+    const cutoff = now - 10 * CoordinatorLimits.publishIntervalMs;
+    this.ctx.storage.sql.exec("DELETE FROM written WHERE at < ?", cutoff); // only the last second matters
   }
 
   /** Reads the pending list (and lists per-tag records when it must); merges what is new. */
@@ -257,6 +302,8 @@ export class EdgeIsrCoordinator {
   private async schedule(): Promise<void> {
     const now = Date.now();
     let next = Number(this.meta("pollAt") ?? now);
+    const [queued] = this.ctx.storage.sql.exec("SELECT min(notBefore) AS at FROM outbox").toArray();
+    if (queued?.at !== null && queued?.at !== undefined) next = Math.min(next, Math.max(Number(queued.at), now + 1));
     if (this.meta("dirty") === 1) next = Math.min(next, Number(this.meta("publishedAt") ?? 0) + CoordinatorLimits.publishIntervalMs);
     if (this.meta("complete") !== 1) next = Math.min(next, now + 100);
     const current = await this.ctx.storage.getAlarm();

@@ -23,6 +23,8 @@ export const CoordinatorLimits = {
   maxRows: 20_000,
   /** `list()` calls one alarm may make while absorbing per-tag records (KV allows 1,000 operations). */
   listCallsPerAlarm: 400,
+  /** Per-tag records written to KV in one invocation (the rest by the next alarm): within KV's 1,000 operations. */
+  recordWritesPerInvocation: 500,
 } as const;
 
 /** The body of `POST /invalidate`. */
@@ -72,10 +74,15 @@ export class CoordinatorClient {
     this.stub = namespace.get(id);
   }
 
-  /** Records an invalidation; answers the clock snapshot that includes it. */
-  invalidate(hashes: readonly string[], inv: Invalidation): Promise<Uint8Array> {
-    const message: InvalidateMessage = { binding: this.binding, prefix: this.prefix, hashes: [...hashes], at: inv.at, expireAt: inv.expireAt ?? null };
-    return this.call("/invalidate", { method: "POST", body: JSON.stringify(message), headers: { "content-type": "application/json" } });
+  /** Records an invalidation (in messages of at most `maxHashes` tags); answers the clock snapshot that includes it. */
+  async invalidate(hashes: readonly string[], inv: Invalidation): Promise<Uint8Array> {
+    let snapshot: Uint8Array | undefined;
+    for (let i = 0; i < hashes.length; i += CoordinatorLimits.maxHashes) {
+      const message: InvalidateMessage = { binding: this.binding, prefix: this.prefix, hashes: hashes.slice(i, i + CoordinatorLimits.maxHashes), at: inv.at, expireAt: inv.expireAt ?? null };
+      snapshot = await this.call("/invalidate", { method: "POST", body: JSON.stringify(message), headers: { "content-type": "application/json" } });
+    }
+    if (!snapshot) throw new EdgeIsrCacheError("ERR_COORDINATOR", "an invalidation needs at least one tag");
+    return snapshot;
   }
 
   /** Asks the coordinator to publish its snapshot (a reader found none in KV). */
