@@ -36,7 +36,8 @@ export async function startDemo(mode: "preview" | "dev", revalidateSeconds: numb
   const args = ["scripts/demo.mjs", "--port", String(port), "--persist-to", state, ...(mode === "dev" ? ["--dev"] : [])];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, DEMO_REVALIDATE_SECONDS: String(revalidateSeconds), FORCE_COLOR: "0" },
+    // EDGE_ISR_SECRET unset: the tests use the documented local default secret.
+    env: { ...process.env, EDGE_ISR_SECRET: undefined, DEMO_REVALIDATE_SECONDS: String(revalidateSeconds), FORCE_COLOR: "0" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true, // its own process group, so stop() also ends workerd
   });

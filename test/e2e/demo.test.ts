@@ -163,6 +163,8 @@ for (const mode of ["preview", "dev"] as const) {
       const signIn = await fetch(`${demo.url}/admin/sign-in`, { method: "POST", body: new URLSearchParams({ secret: "not-the-secret" }), redirect: "manual" });
       expect(signIn.status).toBe(401);
       expect(await signIn.text()).toContain("wrong admin secret");
+      // The banner said which secret is in use (issue 14: it kept naming the default when another was set).
+      expect(demo.output()).toContain(`/admin — change a price (secret: ${SECRET} (the local default, accepted on localhost only; set EDGE_ISR_SECRET to change it))`);
       await visit(page, `${demo.url}/products/5`);
       await expect(page.textContent('[data-testid="product-name"]')).resolves.toBe("Prerendered Pretzel");
     });

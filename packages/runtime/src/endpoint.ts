@@ -60,7 +60,7 @@ export async function handleRevalidate(request: Request, secret: string | undefi
     return json(400, { error: "field \"tags\" must be an array of non-empty strings of at most 256 characters" });
   }
   if (!Array.isArray(paths)) return json(400, { error: "field \"paths\" must be an array" });
-  if (tags.length + paths.length > MAX_ITEMS) return json(400, { error: `fields "tags" and "paths" hold ${tags.length + paths.length} items, over the limit of ${MAX_ITEMS}` });
+  if (tags.length + paths.length > MAX_ENDPOINT_ITEMS) return json(400, { error: `fields "tags" and "paths" hold ${tags.length + paths.length} items, over the limit of ${MAX_ENDPOINT_ITEMS}` });
   if (expire !== undefined && (typeof expire !== "number" || !(expire >= 0))) return json(400, { error: "field \"expire\" must be a number of seconds ≥ 0" });
   if (profile !== undefined && typeof profile !== "string") return json(400, { error: 'field "profile" must be a cache-life profile name such as "max"' });
   if (profile !== undefined && expire !== undefined) return json(400, { error: 'give "expire" or "profile", not both' });

@@ -429,7 +429,9 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     const prerenderToken = prerenderTokenFor(env);
     const prerendering = prerenderToken !== undefined && prerenderToken !== "" && request.headers.get(PRERENDER_HEADER) === prerenderToken;
     if (prerendering && url.pathname === PRERENDER_MANIFEST_PATH) {
-      return Response.json({ buildId: await currentBuild(env), paths: await prerenderManifest(env) });
+      // `buildId` is this Worker's own build (what a prerender stores); `buildPointer` tells the
+      // CLI whether `promote`/`rollback` can change what it serves.
+      return Response.json({ buildId: buildIdFor(env), paths: await prerenderManifest(env), buildPointer: pointer !== undefined });
     }
     const path = normalizePath(url.pathname);
     const m = path === undefined ? undefined : match(path);
@@ -440,7 +442,8 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     if (why) return bypass(m, request, env, ctx, timing, why);
 
     const query = allowedQuery(url.searchParams, m.route.query);
-    const key = pageKey(await currentBuild(env), m.path, query);
+    // A prerender stores this Worker's own build, never the one a pointer promoted before it.
+    const key = pageKey(prerendering ? buildIdFor(env) : await currentBuild(env), m.path, query);
     // Renders see a clean request: the key's path and query, the configured origin
     // and no client header at all (not even Accept), so nothing a client sends —
     // cookies, Host/X-Forwarded-Host, x-middleware-*, RSC headers — can shape a

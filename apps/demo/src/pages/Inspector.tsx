@@ -32,7 +32,7 @@ export function Inspector({ signedIn, entries, next, tags, currentBuild, now, fl
       <p className="lead">
         {entries.length} entries on this page of the <code>CACHE</code> namespace, {kb(stored)} stored for {kb(raw)} of pages — read from one KV{" "}
         <code>list()</code> and its metadata, without reading any entry. The current build is <code>{currentBuild}</code>; older builds' entries are
-        never served (remove them with <code>npx edge-isr builds prune</code>).
+        never served (remove them with <code>npx edge-isr --cwd apps/demo prune --keep 1</code>).
       </p>
       <table className="entries" data-testid="entries">
         <thead>
