@@ -9,6 +9,7 @@ import { runPrerender, type PrerenderFlags } from "./commands/prerender.js";
 import { printBuilds, scanBuilds } from "./commands/builds.js";
 import { promote, rollback } from "./commands/promote.js";
 import { prune } from "./commands/prune.js";
+import { gc } from "./commands/gc.js";
 import { purge } from "./commands/purge.js";
 import { inspect } from "./commands/inspect.js";
 import { exportTo } from "./commands/export.js";
@@ -151,6 +152,19 @@ addTargetOptions(
     async (target, flags) =>
       void (await prune(target, Number(flags.keep), { dryRun: Boolean(flags.dryRun), worker: await workerView(flags), keepBuilds: (flags.keepBuild as string[] | undefined) ?? [] })),
     { existing, check: (flags) => wholeNumber("--keep", flags.keep, 0, "pass how many builds to keep besides the served one, e.g. --keep 3.") },
+  ),
+);
+
+addTargetOptions(
+  program
+    .command("gc")
+    .description("delete entries that can never be served again (expired, or expired by a tag invalidation), a page of 1,000 at a time")
+    .option("--max <n>", "check at most n entries in this run (run it again for the rest)")
+    .option("--dry-run", "say how many would be deleted"),
+).action(
+  withTarget(
+    async (target, flags) => void (await gc(target, { dryRun: Boolean(flags.dryRun), ...(flags.max === undefined ? {} : { max: Number(flags.max) }) })),
+    { existing, check: (flags) => (flags.max === undefined ? undefined : wholeNumber("--max", flags.max, 1, "pass how many entries to check in this run, e.g. --max 10000.")) },
   ),
 );
 

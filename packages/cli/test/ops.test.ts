@@ -22,6 +22,7 @@ import { promote, rollback } from "../src/commands/promote.js";
 import { prune } from "../src/commands/prune.js";
 import { inspect } from "../src/commands/inspect.js";
 import { purge } from "../src/commands/purge.js";
+import { gc } from "../src/commands/gc.js";
 import { watch } from "../src/commands/watch.js";
 import { CliError, formatError } from "../src/errors.js";
 import { endpointBodies } from "../src/commands/purge-endpoint.js";
@@ -830,6 +831,27 @@ describe("watch", () => {
 });
 
 // ───────────────────────── inspect ─────────────────────────
+
+describe("gc", () => {
+  it("deletes exactly the entries a tag invalidation or their own expire left unservable, with list calls and no read per tag", async () => {
+    const { target } = await fresh();
+    const tags = (key: string) => (key.includes("/p") ? ["products", `id:${key}`] : ["blog"]);
+    await seed(target, ["b1:/p1", "b1:/p2", "b1:/p3", "b1:/blog/a", "b1:/blog/b"], { at: Date.now() - 5000, tags });
+    await invalidateInKV(asNamespace(target), ["products"]); // expired: never served again
+    await invalidateInKV(asNamespace(target), ["blog"], { durations: {} }); // stale: still served while it regenerates
+    const gets: string[] = [];
+    const counted = { ...target, get: (k: string) => (gets.push(k), target.get(k)) } as typeof target;
+    let lines = captureLog();
+    const dry = await gc(counted, { dryRun: true });
+    expect(dry).toMatchObject({ checked: 5, expired: 3, deleted: 0, tagRecords: 2 });
+    expect(lines.at(-1)).toBe("checked 5 entries: 3 can never be served again and would be deleted (--dry-run)");
+    expect(gets.filter((k) => k.startsWith("t:"))).toEqual([]); // tag records come from list metadata
+    lines = captureLog();
+    expect(await gc(target, { dryRun: false })).toMatchObject({ checked: 5, expired: 3, deleted: 3 });
+    expect((await listAll(target, "e:")).map((k) => k.name).sort()).toEqual(["e:b1:/blog/a", "e:b1:/blog/b"]);
+    expect(await gc(target, { dryRun: false, max: 1 })).toMatchObject({ checked: 1, deleted: 0 });
+  });
+});
 
 describe("inspect", () => {
   it("prints one entry's summary by cache key", async () => {

@@ -13,6 +13,7 @@ export { type TagRecord, recordState } from "./clock/record.js";
 export { TAG_RECORD_PREFIX, PENDING_KEY } from "./clock/kv-records.js";
 export { invalidateInKV, type DirectInvalidation } from "./clock/direct.js";
 export { readClock, type ClockView } from "./clock/reader.js";
+export { listClock, type ListedClock } from "./clock/listed.js";
 export { EdgeIsrCacheError, quoteKey, type EdgeIsrCacheErrorCode } from "./errors.js";
 export { KVLimits, HandlerLimits } from "./limits.js";
 export { IMPLICIT_TAG_PREFIX, implicitTag, implicitTags, tagHash, splitHashes } from "./tags.js";

@@ -12,9 +12,6 @@ type CachesLike = { open(name: string): Promise<CacheLike> };
 const CACHE_NAME = "edge-isr";
 
 export class ColoCache {
-  /** The opened cache once known (kept as a value: a promise would belong to the request that made it). */
-  private cache: CacheLike | null | undefined;
-
   /** `base` is a URL unique to one clock (the coordinator's id); copies live `seconds`. */
   constructor(
     private readonly base: string,
@@ -32,10 +29,10 @@ export class ColoCache {
     await cache?.put(`${this.base}/${key}`, new Response(bytes.slice(), { headers: { "cache-control": `max-age=${this.seconds}`, "content-type": "application/octet-stream" } }));
   }
 
+  /** Opened for each use: in workerd a Cache object may belong to the request that opened it. */
   private async open(): Promise<CacheLike | undefined> {
-    if (this.cache !== undefined) return this.cache ?? undefined;
     const caches = (globalThis as { caches?: CachesLike }).caches;
-    this.cache = caches && typeof caches.open === "function" ? await caches.open(CACHE_NAME).catch(() => null) : null;
-    return this.cache ?? undefined;
+    if (!caches || typeof caches.open !== "function") return undefined;
+    return caches.open(CACHE_NAME).catch(() => undefined);
   }
 }

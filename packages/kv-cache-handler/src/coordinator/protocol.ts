@@ -56,22 +56,23 @@ export function parseInvalidateMessage(raw: unknown): InvalidateMessage | string
   return m as InvalidateMessage;
 }
 
-/** The handler's side: one stub per handler, calls bounded by `timeoutMs`. */
+/**
+ * The handler's side; calls bounded by `timeoutMs`. A stub is made for each
+ * call: in workerd a stub is an I/O object of the request that made it, and
+ * the handler lives as long as the isolate.
+ */
 export class CoordinatorClient {
   readonly name: string;
   readonly id: string;
-  private readonly stub: ReturnType<DurableObjectNamespaceLike["get"]>;
 
   constructor(
-    namespace: DurableObjectNamespaceLike,
+    private readonly namespace: DurableObjectNamespaceLike,
     private readonly binding: string,
     private readonly prefix: string,
     private readonly timeoutMs: number,
   ) {
     this.name = coordinatorName(binding, prefix);
-    const id = namespace.idFromName(this.name);
-    this.id = id.toString();
-    this.stub = namespace.get(id);
+    this.id = namespace.idFromName(this.name).toString();
   }
 
   /** Records an invalidation (in messages of at most `maxHashes` tags); answers the clock snapshot that includes it. */
@@ -101,7 +102,8 @@ export class CoordinatorClient {
       timer = setTimeout(() => reject(new EdgeIsrCacheError("ERR_COORDINATOR", `the coordinator did not answer ${path.split("?")[0]} within ${this.timeoutMs} ms`)), this.timeoutMs);
     });
     try {
-      const response = await Promise.race([this.stub.fetch(ORIGIN + path, init), late]);
+      const stub = this.namespace.get(this.namespace.idFromName(this.name));
+      const response = await Promise.race([stub.fetch(ORIGIN + path, init), late]);
       const bytes = new Uint8Array(await Promise.race([response.arrayBuffer(), late]));
       if (response.status !== 200) {
         const text = new TextDecoder().decode(bytes.subarray(0, 400));
