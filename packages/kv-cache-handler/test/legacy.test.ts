@@ -18,7 +18,8 @@ describe("entries marked by the sweep before the tag clock", () => {
       const kvKey = await kvKeyFor(prefix, key);
       const { value, metadata } = await env.CACHE.getWithMetadata<Record<string, number>>(kvKey, "arrayBuffer");
       // What the sweep wrote: the same bytes, metadata marked stale (and, for an expiry, when).
-      const marked = mark === "s" ? { ...metadata!, s: metadata!.m + 1 } : { ...metadata!, s: metadata!.m + 1, x: Date.now() - 1000 };
+      const m = metadata!.m!;
+      const marked = mark === "s" ? { ...metadata!, s: m + 1 } : { ...metadata!, s: m + 1, x: Date.now() - 1000 };
       await env.CACHE.put(kvKey, value!, { metadata: marked });
     }
     const reader = new KVCacheHandler(env.CACHE, { prefix, logger: { warn() {}, error() {} } });
