@@ -77,7 +77,8 @@ describe("clock snapshots", () => {
     const { bytes, exact, folded } = buildSnapshot({ records, buckets: emptyBuckets(), publishedAt: T + 10, absorbedAt: T, complete: true });
     expect([exact, folded]).toEqual([3, 0]);
     const snap = decodeSnapshot(bytes);
-    expect(snap.exact).toEqual(new Map(records));
+    expect(new Map(snap.exact.entries())).toEqual(new Map(records));
+    expect(snap.exact.get("ZZZZZZ")).toBeUndefined();
     expect([snap.publishedAt, snap.absorbedAt, snap.complete]).toEqual([T + 10, T, true]);
     expect(snapshotState(snap, ["AAAAAA"], T - 1, T + 20)).toBe("expired");
     expect(snapshotState(snap, ["BBBBBB"], T - 1, T + 20)).toBe("stale");

@@ -22,13 +22,16 @@
  *         24  exact count   u32
  *         28  0             u32
  *         32  buckets       2^bits × (stale u32, expired u32), whole seconds rounded up
- *          …  exact         per record: 6-byte tag hash, u8 flags, s f64,
+ *          …  exact         per record, sorted by tag hash: 6-byte tag hash, u8 flags, s f64,
  *                           [w f64 unless flag 1: w = s, or flag 4: w = 0], [fx f64, fa f64 if flag 2]
+ *
+ * Decoding checks the whole layout and indexes the records' offsets without
+ * building a string per record: a lookup is a binary search over the bytes.
  *
  * Numbers are little-endian.
  */
 import type { Lifespan } from "../metadata.js";
-import { type TagRecord, recordState, settle, worse } from "./record.js";
+import { type TagRecord, mergeRecords, recordState, settle, worse } from "./record.js";
 
 export const SnapshotLimits = {
   /** Largest snapshot, in bytes. */
@@ -53,7 +56,82 @@ export interface Snapshot {
   bucketBits: number;
   /** Per bucket: [stale, expired] in whole seconds (rounded up), at 2i and 2i + 1. */
   buckets: Uint32Array;
-  exact: Map<string, TagRecord>;
+  exact: ExactRecords;
+}
+
+/** The snapshot's exact records: looked up by tag hash in the bytes they came in. */
+export interface ExactRecords {
+  readonly size: number;
+  get(hash: string): TagRecord | undefined;
+  has(hash: string): boolean;
+  entries(): IterableIterator<[string, TagRecord]>;
+}
+
+class RecordIndex implements ExactRecords {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly view: DataView,
+    /** Offset of each record, in hash order. */
+    private readonly offsets: Uint32Array,
+  ) {}
+
+  get size(): number {
+    return this.offsets.length;
+  }
+
+  has(hash: string): boolean {
+    return this.find(hash) !== -1;
+  }
+
+  get(hash: string): TagRecord | undefined {
+    const i = this.find(hash);
+    return i === -1 ? undefined : this.read(this.offsets[i]!);
+  }
+
+  *entries(): IterableIterator<[string, TagRecord]> {
+    for (const at of this.offsets) {
+      const b = this.bytes;
+      yield [String.fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!), this.read(at)];
+    }
+  }
+
+  /** Index of `hash` in hash order, or -1. */
+  private find(hash: string): number {
+    if (hash.length !== HASH_BYTES) return -1;
+    let lo = 0;
+    let hi = this.offsets.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = this.compare(this.offsets[mid]!, hash);
+      if (c === 0) return mid;
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  private compare(at: number, hash: string): number {
+    for (let i = 0; i < HASH_BYTES; i++) {
+      const d = this.bytes[at + i]! - hash.charCodeAt(i);
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+
+  private read(at: number): TagRecord {
+    const view = this.view;
+    let offset = at + HASH_BYTES;
+    const flags = view.getUint8(offset++);
+    const s = view.getFloat64(offset, true);
+    offset += 8;
+    let w = flags & W_EQUALS_S ? s : 0;
+    if (!(flags & (W_EQUALS_S | W_ZERO))) {
+      w = view.getFloat64(offset, true);
+      offset += 8;
+    }
+    if (!(flags & PENDING)) return { s, w, fx: 0, fa: 0 };
+    return { s, w, fx: view.getFloat64(offset, true), fa: view.getFloat64(offset + 8, true) };
+  }
 }
 
 /** Thrown when stored bytes are not a snapshot (read as "no snapshot" by the clock). */
@@ -64,8 +142,11 @@ export function emptyBuckets(bits: number = SnapshotLimits.bucketBits): Uint32Ar
 }
 
 export function emptySnapshot(): Snapshot {
-  return { publishedAt: 0, absorbedAt: 0, complete: true, bucketBits: SnapshotLimits.bucketBits, buckets: emptyBuckets(), exact: new Map() };
+  return decodeSnapshot(buildSnapshot({ records: [], buckets: emptyBuckets(), publishedAt: 0, absorbedAt: 0, complete: true }).bytes);
 }
+
+/** The table is copied as one block where the platform is little-endian (every one Workers run on). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const SIXBIT = new Map([...B64URL].map((c, i) => [c, i]));
@@ -164,7 +245,9 @@ export function buildSnapshot(input: SnapshotInput): { bytes: Uint8Array<ArrayBu
   const bits = input.bucketBits ?? SnapshotLimits.bucketBits;
   const maxBytes = input.maxBytes ?? SnapshotLimits.maxBytes;
   const buckets = input.buckets.slice();
-  const records = [...input.records].map(([hash, r]) => [hash, settle(r, input.publishedAt)] as [string, TagRecord]);
+  const merged = new Map<string, TagRecord>();
+  for (const [hash, r] of input.records) merged.set(hash, mergeRecords(merged.get(hash), r)); // one record per hash
+  const records = [...merged].map(([hash, r]) => [hash, settle(r, input.publishedAt)] as [string, TagRecord]);
   const recency = (r: TagRecord) => Math.max(r.s, r.w, r.fa);
   records.sort((a, b) => recency(b[1]) - recency(a[1]));
   let size = HEADER + buckets.byteLength;
@@ -186,9 +269,11 @@ export function buildSnapshot(input: SnapshotInput): { bytes: Uint8Array<ArrayBu
   view.setFloat64(8, input.publishedAt, true);
   view.setFloat64(16, input.absorbedAt, true);
   view.setUint32(24, kept, true);
-  for (let i = 0; i < buckets.length; i++) view.setUint32(HEADER + i * 4, buckets[i]!, true);
+  if (LITTLE_ENDIAN) bytes.set(new Uint8Array(buckets.buffer, buckets.byteOffset, buckets.byteLength), HEADER);
+  else for (let i = 0; i < buckets.length; i++) view.setUint32(HEADER + i * 4, buckets[i]!, true);
   let offset = HEADER + buckets.byteLength;
-  for (const [hash, record] of records.slice(0, kept)) {
+  const byHash = records.slice(0, kept).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [hash, record] of byHash) {
     for (let i = 0; i < HASH_BYTES; i++) bytes[offset + i] = hash.charCodeAt(i);
     offset += HASH_BYTES;
     const flags = (record.w === record.s ? W_EQUALS_S : record.w === 0 ? W_ZERO : 0) | (record.fx ? PENDING : 0);
@@ -208,6 +293,14 @@ export function buildSnapshot(input: SnapshotInput): { bytes: Uint8Array<ArrayBu
   return { bytes, exact: kept, folded: records.length - kept };
 }
 
+function compareBytes(bytes: Uint8Array, a: number, b: number): number {
+  for (let i = 0; i < HASH_BYTES; i++) {
+    const d = bytes[a + i]! - bytes[b + i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 /** Decodes a snapshot; throws {@link CorruptSnapshot} for anything that is not a whole one. */
 export function decodeSnapshot(input: ArrayBuffer | Uint8Array): Snapshot {
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
@@ -220,35 +313,33 @@ export function decodeSnapshot(input: ArrayBuffer | Uint8Array): Snapshot {
   const count = view.getUint32(24, true);
   let offset = HEADER + bucketWords * 4;
   if (offset > bytes.byteLength) throw new CorruptSnapshot("bucket table runs past the end");
-  const buckets = new Uint32Array(bucketWords);
-  for (let i = 0; i < bucketWords; i++) buckets[i] = view.getUint32(HEADER + i * 4, true);
-  const exact = new Map<string, TagRecord>();
+  let buckets: Uint32Array;
+  if (LITTLE_ENDIAN) {
+    buckets = new Uint32Array(bytes.slice(HEADER, HEADER + bucketWords * 4).buffer);
+  } else {
+    buckets = new Uint32Array(bucketWords);
+    for (let i = 0; i < bucketWords; i++) buckets[i] = view.getUint32(HEADER + i * 4, true);
+  }
+  const offsets = new Uint32Array(count);
   const need = (n: number) => {
     if (offset + n > bytes.byteLength) throw new CorruptSnapshot("record runs past the end");
   };
   for (let i = 0; i < count; i++) {
     need(HASH_BYTES + 9);
-    const hash = String.fromCharCode(...bytes.subarray(offset, offset + HASH_BYTES));
-    offset += HASH_BYTES;
-    const flags = view.getUint8(offset++);
-    const s = view.getFloat64(offset, true);
-    offset += 8;
-    let w = flags & W_EQUALS_S ? s : 0;
+    if (i > 0 && compareBytes(bytes, offsets[i - 1]!, offset) >= 0) throw new CorruptSnapshot("records are not in hash order");
+    offsets[i] = offset;
+    const flags = bytes[offset + HASH_BYTES]!;
+    offset += HASH_BYTES + 9;
     if (!(flags & (W_EQUALS_S | W_ZERO))) {
       need(8);
-      w = view.getFloat64(offset, true);
       offset += 8;
     }
-    let fx = 0;
-    let fa = 0;
     if (flags & PENDING) {
       need(16);
-      fx = view.getFloat64(offset, true);
-      fa = view.getFloat64(offset + 8, true);
       offset += 16;
     }
-    exact.set(hash, { s, w, fx, fa });
   }
+  const exact = new RecordIndex(bytes, view, offsets);
   if (offset !== bytes.byteLength) throw new CorruptSnapshot(`snapshot is ${bytes.byteLength} bytes, its records describe ${offset}`);
   return {
     publishedAt: view.getFloat64(8, true),
