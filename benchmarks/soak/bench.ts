@@ -81,6 +81,8 @@ const demo = await start({
   script: readFileSync(here("./worker.js"), "utf8"),
   scriptPath: here("./worker.js").pathname,
   kvNamespaces: ["CACHE", "DB"],
+  // The production setup, as the demo's wrangler.toml has it: invalidations through the coordinator.
+  durableObjects: { EDGE_ISR_COORDINATOR: { className: "EdgeIsrCoordinator", useSQLite: true } },
   bindings: { ...built.vars, EDGE_ISR_SECRET },
   compatibilityDate: "2026-04-01",
   // nodejs_als: the wrapper's AsyncLocalStorage (the demo itself uses no flag).

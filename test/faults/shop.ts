@@ -34,7 +34,7 @@ export interface Shop {
 export function openShop(shared?: { prefix: string; clock: ReturnType<typeof manualClock> }, timeouts = { readMs: 40, writeMs: 40 }, options: { defaultNotFoundBudget?: boolean } = {}): Shop {
   const prefix = shared?.prefix ?? `faults-${crypto.randomUUID().slice(0, 8)}/`;
   const clock = shared?.clock ?? manualClock();
-  const counting = countingKV(env.CACHE);
+  const counting = countingKV(env.CACHE, { now: clock.now });
   const reported: string[] = [];
   const record = (message: string) => void reported.push(/ERR_[A-Z_]+/.exec(message)?.[0] ?? message);
   const logger = { warn: record, error: record };
@@ -50,8 +50,9 @@ export function openShop(shared?: { prefix: string; clock: ReturnType<typeof man
   const pending: Promise<unknown>[] = [];
   const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
   return {
-    get: (path, headers) => shop.fetch(new Request(`http://localhost${path}`, { headers }), shopEnv, ctx),
-    post: (path, body, headers) => shop.fetch(new Request(`http://localhost${path}`, { method: "POST", body, headers }), shopEnv, ctx),
+    // Each request is one Worker invocation with production's KV budget (its waitUntil work included).
+    get: async (path, headers) => (await counting.run(() => shop.fetch(new Request(`http://localhost${path}`, { headers }), shopEnv, ctx))).result,
+    post: async (path, body, headers) => (await counting.run(() => shop.fetch(new Request(`http://localhost${path}`, { method: "POST", body, headers }), shopEnv, ctx))).result,
     async signIn() {
       const form = new URLSearchParams({ secret: ADMIN_SECRET, next: "/admin" });
       const res = await shop.fetch(new Request("http://localhost/admin/sign-in", { method: "POST", body: form }), shopEnv, ctx);

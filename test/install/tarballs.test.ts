@@ -124,6 +124,7 @@ describe.each(nodes)("a user's project on $label", ({ bin }) => {
     const first = await npx("edge-isr", "init");
     ok("edge-isr init", first);
     expect(first.output).toContain("+ wrangler.jsonc: added kv_namespaces: CACHE");
+    expect(first.output).toContain("+ wrangler.jsonc: added durable_objects: EDGE_ISR_COORDINATOR → EdgeIsrCoordinator");
     expect(first.output).toContain("+ worker/index.ts: added a starter Worker");
     const again = await npx("edge-isr", "init");
     ok("edge-isr init (again)", again);
@@ -168,7 +169,7 @@ describe.each(nodes)("a user's project on $label", ({ bin }) => {
 
     const purged = await npx("edge-isr", "purge", "--tag", "product:1");
     ok("edge-isr purge", purged);
-    expect(purged.output).toMatch(/marked stale 1\b/);
+    expect(purged.output).toMatch(/expired 1 tag\(s\) \(product:1\): 1 tag record\(s\) written to the tag clock/);
 
     const next = await fetch(`${origin}/products/1`);
     await next.arrayBuffer();

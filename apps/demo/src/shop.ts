@@ -14,6 +14,8 @@ import type { PageData, Review } from "./types";
 export interface Env {
   CACHE: KVNamespace;
   DB: KVNamespace;
+  /** The tag-clock coordinator (EdgeIsrCoordinator, exported by worker.tsx): invalidations are serialized there. */
+  EDGE_ISR_COORDINATOR?: DurableObjectNamespace;
   /** Freshness window of every page, seconds (from DEMO_REVALIDATE_SECONDS at build time). */
   REVALIDATE_SECONDS: string;
   BUILD_ID: string;
@@ -105,7 +107,9 @@ export function createShop(options: ShopOptions = {}) {
 
   return {
     fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-      setCacheHandler((cache ??= new KVCacheHandler(cacheKV(env), { now, ...options.handler })));
+      // The production setup: KV as the edge read tier, the coordinator Durable Object for invalidations.
+      const coordinator = env.EDGE_ISR_COORDINATOR ? { coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE" } : {};
+      setCacheHandler((cache ??= new KVCacheHandler(cacheKV(env), { now, ...coordinator, ...options.handler })));
       return isrFor(env).fetch(request, env, ctx);
     },
     /** Renders started by the pipeline (`renders`, `regenerations`, `failures`); zeros before the first request. */

@@ -37,8 +37,8 @@ Examples:
   $ edge-isr prerender --from-traffic top-paths.csv --coverage 0.9
   $ edge-isr builds                                     list builds with their sizes, and the one served
   $ edge-isr promote 2026-11-23-a1b2c3 && edge-isr rollback
-  $ edge-isr purge --tag product:42                     serve it stale while it regenerates
-  $ edge-isr purge --path /blog --layout --expire       expire every page below /blog
+  $ edge-isr purge --tag product:42                     expire it: the next request renders
+  $ edge-isr purge --path /blog --layout --stale        serve every page below /blog stale while it regenerates
   $ edge-isr inspect --route /products/42
   $ edge-isr export backup.jsonl && edge-isr import backup.jsonl
   $ edge-isr --cwd apps/demo watch
@@ -176,12 +176,29 @@ addTargetOptions(
 
 addTargetOptions(
   program
+    .command("gc")
+    .description("delete entries that can never be served again (expired, or expired by a tag invalidation), a page of 1,000 at a time")
+    .option("--max <n>", "check at most n entries in this run (run it again for the rest)")
+    .option("--dry-run", "say how many would be deleted"),
+).action(
+  withTarget(
+    async (target, flags) => {
+      const { gc } = await import("./commands/gc.js");
+      await gc(target, { dryRun: Boolean(flags.dryRun), ...(flags.max === undefined ? {} : { max: Number(flags.max) }) });
+    },
+    { existing, check: (flags) => (flags.max === undefined ? undefined : wholeNumber("--max", flags.max, 1, "pass how many entries to check in this run, e.g. --max 10000.")) },
+  ),
+);
+
+addTargetOptions(
+  program
     .command("purge")
-    .description("mark tagged entries stale (served while they regenerate) or expired")
+    .description("expire tagged entries (the next request renders, as Next 16's revalidateTag), or mark them stale")
     .option("--tag <tag...>", "tags to revalidate")
     .option("--path <path...>", "paths to revalidate (their implicit tags)")
     .option("--layout", "with --path: every page below each path")
-    .option("--expire", "expire instead: the next request renders")
+    .option("--stale", "mark them stale instead: served once more while they regenerate (Next's \"max\" profile)")
+    .option("--expire", "expire them at once (the default)")
     .option("--endpoint <url>", "call the deployed revalidation endpoint instead of writing KV (secret from EDGE_ISR_SECRET)")
     .option("--cdn-zone <zoneId>", "also purge Cloudflare's CDN cache by these tags (Cache-Tag)"),
 ).action(async (...args: unknown[]) => {

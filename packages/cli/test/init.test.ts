@@ -55,6 +55,8 @@ describe("edge-isr init", () => {
     const { out } = run(dir);
     const config = parseConfigText("wrangler.jsonc", readFileSync(join(dir, "wrangler.jsonc"), "utf8")) as Record<string, any>;
     expect(config.kv_namespaces).toEqual([{ binding: "CACHE" }]);
+    expect(config.durable_objects.bindings).toEqual([{ name: "EDGE_ISR_COORDINATOR", class_name: "EdgeIsrCoordinator" }]);
+    expect(config.migrations).toEqual([{ tag: "edge-isr-v1", new_sqlite_classes: ["EdgeIsrCoordinator"] }]);
     expect(config.main).toBe("worker/index.ts");
     expect(config.assets.run_worker_first).toEqual(["/products/*"]);
     expect(config.assets.binding).toBe("ASSETS");
@@ -65,6 +67,7 @@ describe("edge-isr init", () => {
     expect(worker).toContain("createISR");
     expect(worker).toContain('staticParams: () => [{ id: "1" }, { id: "2" }, { id: "3" }]');
     expect(worker).toContain("fallback: (request, env) => env.ASSETS.fetch(request)");
+    expect(worker).toContain('export { EdgeIsrCoordinator } from "@edge-isr/kv-cache-handler";');
     expect(JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).scripts.build).toBe("tsc -b && vite build && edge-isr prerender");
     expect(out).toContain("+ wrangler.jsonc: added kv_namespaces: CACHE");
     expect(out).toContain("+ worker/index.ts: added a starter Worker");
@@ -86,7 +89,7 @@ describe("edge-isr init", () => {
     const before = snapshot(dir);
     const { steps, out } = run(dir, { dryRun: true });
     expect(snapshot(dir)).toEqual(before);
-    expect(steps.filter((s) => s.changed).map((s) => s.file)).toEqual(["wrangler.jsonc", "wrangler.jsonc", "wrangler.jsonc", "wrangler.jsonc", "worker/index.ts", "package.json"]);
+    expect(steps.filter((s) => s.changed).map((s) => s.file)).toEqual([...Array(6).fill("wrangler.jsonc"), "worker/index.ts", "package.json"]);
     expect(out).toContain('+ package.json: would add scripts.build = "vite build && edge-isr prerender"');
     expect(out).toContain("dry run: nothing written");
   });
@@ -106,6 +109,13 @@ describe("edge-isr init", () => {
     expect(out).toContain("[env.production] binds no CACHE");
     expect(out).toContain("does not call createISR yet");
     expect(run(dir, { coordinator: true }).steps.filter((s) => s.changed)).toEqual([]);
+  });
+
+  it("without the coordinator (coordinator: false) the starter and the config have none", () => {
+    const dir = project({ "package.json": packageJson(), "wrangler.jsonc": spaConfig });
+    run(dir, { coordinator: false });
+    expect(readFileSync(join(dir, "worker/index.ts"), "utf8")).not.toContain("Coordinator");
+    expect(readFileSync(join(dir, "wrangler.jsonc"), "utf8")).not.toContain("durable_objects");
   });
 
   it("the starter with the coordinator binds it and hands it to KVCacheHandler", () => {

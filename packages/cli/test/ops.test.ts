@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { KVCacheHandler, KVLimits, kvKeyFor, parseMetadata, type CachedAppPageValue } from "@edge-isr/kv-cache-handler";
+import { KVCacheHandler, KVLimits, invalidateInKV, kvKeyFor, parseMetadata, type CachedAppPageValue } from "@edge-isr/kv-cache-handler";
 import { BUILD_POINTER_KEY, MAX_ENDPOINT_BODY, parsePointer } from "@edge-isr/runtime";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { listBuilds, printBuilds } from "../src/commands/builds.js";
@@ -22,6 +22,7 @@ import { promote, rollback } from "../src/commands/promote.js";
 import { prune } from "../src/commands/prune.js";
 import { inspect } from "../src/commands/inspect.js";
 import { purge } from "../src/commands/purge.js";
+import { gc } from "../src/commands/gc.js";
 import { watch } from "../src/commands/watch.js";
 import { CliError, formatError } from "../src/errors.js";
 import { endpointBodies } from "../src/commands/purge-endpoint.js";
@@ -419,27 +420,43 @@ describe("purge", () => {
     return out;
   }
 
-  it("marks tagged entries stale: they are still served, marked stale", async () => {
+  it("--stale marks tagged entries stale: they are still served, marked stale", async () => {
     const p = await seeded();
     const lines = captureLog();
-    const result = await purge({ ...p.flags, tag: ["product:1"] });
-    expect(result.sweep).toMatchObject({ scanned: 4, matched: 1, marked: 1, deleted: 0, failed: 0 });
-    expect(lines.some((l) => /scanned 4, marked stale 1, deleted 0, failed 0/.test(l))).toBe(true);
+    const result = await purge({ ...p.flags, tag: ["product:1"], stale: true });
+    expect(result.invalidation).toMatchObject({ tags: 1, via: "kv", failed: 0, expireAt: null });
+    expect(lines.some((l) => /marked stale 1 tag\(s\) \(product:1\): 1 tag record\(s\) written/.test(l))).toBe(true);
     expect(await states(p)).toEqual({ "b1:/p1": "stale", "b1:/p2": "fresh", "b1:/blog/a": "fresh", "b1:/blog/b": "fresh" });
   });
 
-  it("--expire deletes them: the next get is a miss", async () => {
+  it("by default expires them, as Next 16's revalidateTag: the next get is a miss (--expire says the same)", async () => {
     const p = await seeded();
-    captureLog();
-    const result = await purge({ ...p.flags, tag: ["product:1"], expire: true });
-    expect(result.sweep).toMatchObject({ matched: 1, marked: 0, deleted: 1, failed: 0 });
+    const lines = captureLog();
+    const result = await purge({ ...p.flags, tag: ["product:1"] });
+    expect(result.invalidation).toMatchObject({ tags: 1, via: "kv", failed: 0 });
+    expect(lines.some((l) => /^expired 1 tag\(s\) \(product:1\): 1 tag record\(s\) written/.test(l))).toBe(true);
     expect(await states(p)).toEqual({ "b1:/p1": "miss", "b1:/p2": "fresh", "b1:/blog/a": "fresh", "b1:/blog/b": "fresh" });
+    await purge({ ...p.flags, tag: ["product:2"], expire: true });
+    expect((await states(p))["b1:/p2"]).toBe("miss");
+    expect((await rejection(purge({ ...p.flags, tag: ["x"], expire: true, stale: true }))).code).toBe("ERR_BAD_ARGUMENT");
+  });
+
+  it("costs O(tags), whatever the number of entries: one read and one write per tag, and no list", async () => {
+    const p = await seeded();
+    const { target } = await fresh(p.dir, p.namespaceId);
+    const calls: string[] = [];
+    const counted = { ...target, get: (k: string) => (calls.push(`get ${k}`), target.get(k)), put: (e: Parameters<typeof target.put>[0]) => (calls.push(`put ${e.key}`), target.put(e)), list: (prefix: string) => (calls.push(`list ${prefix}`), target.list(prefix)) };
+    await invalidateInKV(asNamespace(counted as typeof target), ["product:1", "products"]);
+    await target.close();
+    open.splice(open.indexOf(target), 1);
+    expect(calls.filter((c) => c.startsWith("list"))).toEqual([]);
+    expect(calls.length).toBeLessThanOrEqual(2 * 2 + 2); // each tag's record read and written, and the pending list
   });
 
   it("--path with --layout invalidates every page below the path (its implicit layout tag)", async () => {
     const p = await seeded();
     captureLog();
-    const result = await purge({ ...p.flags, path: ["/blog"], layout: true });
+    const result = await purge({ ...p.flags, path: ["/blog"], layout: true, stale: true });
     expect(result.tags).toEqual(["_N_T_/blog/layout"]);
     expect(await states(p)).toEqual({ "b1:/p1": "fresh", "b1:/p2": "fresh", "b1:/blog/a": "stale", "b1:/blog/b": "stale" });
     // Without --layout, the page's own tag: only that page.
@@ -488,13 +505,13 @@ describe("purge", () => {
       const { url, seen } = await listen((_req, body) => ({ status: 200, body: { revalidated: { tags: (JSON.parse(body) as { tags: string[] }).tags.length, paths: 0 }, expire: 0 } }));
       process.env.EDGE_ISR_SECRET = SECRET;
       const lines = captureLog();
-      const result = await purge({ ...noTarget, tag: ["product:1"], path: ["/blog"], layout: true, expire: true, endpoint: url });
-      expect(seen).toEqual([{ method: "POST", url: "/_isr/revalidate", auth: `Bearer ${SECRET}`, body: { tags: ["product:1", "_N_T_/blog/layout"], paths: [], expire: 0 } }]);
+      const result = await purge({ ...noTarget, tag: ["product:1"], path: ["/blog"], layout: true, endpoint: url });
+      expect(seen).toEqual([{ method: "POST", url: "/_isr/revalidate", auth: `Bearer ${SECRET}`, body: { tags: ["product:1", "_N_T_/blog/layout"], paths: [] } }]);
       expect(result.endpoint).toEqual({ requests: 1, answers: [{ revalidated: { tags: 2, paths: 0 }, expire: 0 }] });
       expect(lines.join("\n")).not.toContain(SECRET);
 
-      await purge({ ...noTarget, tag: ["a"], endpoint: url });
-      expect(seen[1]!.body).toEqual({ tags: ["a"], paths: [] }); // no expire: stale
+      await purge({ ...noTarget, tag: ["a"], stale: true, endpoint: url });
+      expect(seen[1]!.body).toEqual({ tags: ["a"], paths: [], profile: "max" }); // stale while it regenerates
     });
 
     it("a non-200 answer is ERR_PURGE_FAILED with the status and the server's error, never the secret", async () => {
@@ -524,21 +541,21 @@ describe("purge", () => {
     });
 
     // Problem 3 of issue 14: 300 tags went in one request, refused over the limit of 256.
-    it("sends the tags in batches within the endpoint's limits (128 tags the handler acts on, 64 KiB), and says which landed when one fails", async () => {
+    it("sends the tags in batches within the endpoint's limits (256 items, 64 KiB), and says which landed when one fails", async () => {
       process.env.EDGE_ISR_SECRET = SECRET;
       const ok = await listen((_req, body) => ({ status: 200, body: { revalidated: { tags: (JSON.parse(body) as { tags: string[] }).tags.length, paths: 0 }, expire: null } }));
-      const tags = Array.from({ length: 300 }, (_, i) => `tag:${i}`);
+      const tags = Array.from({ length: 600 }, (_, i) => `tag:${i}`);
       const lines = captureLog();
       const result = await purge({ ...noTarget, tag: tags, endpoint: ok.url });
       expect(result.endpoint!.requests).toBe(3);
-      expect(ok.seen.map((r) => (r.body as { tags: string[] }).tags.length)).toEqual([128, 128, 44]);
+      expect(ok.seen.map((r) => (r.body as { tags: string[] }).tags.length)).toEqual([256, 256, 88]);
       expect(ok.seen.flatMap((r) => (r.body as { tags: string[] }).tags)).toEqual(tags);
-      expect(lines.at(-1)).toMatch(/^revalidated 300 tag\(s\) \(tag:0, .* and 290 more\) through http:\/\/127\.0\.0\.1:\d+ in 3 requests \(at most 128 tags and 64 KiB each\)$/);
+      expect(lines.at(-1)).toMatch(/^expired 600 tag\(s\) \(tag:0, .* and 590 more\) through http:\/\/127\.0\.0\.1:\d+ in 3 requests \(at most 256 tags and 64 KiB each\)$/);
 
       // Tags of the longest length allowed: every body stays within the endpoint's 64 KiB too.
       const long = Array.from({ length: 600 }, (_, i) => `${i}:`.padEnd(256, "x"));
       const bodies = endpointBodies(long, true);
-      expect(bodies.map((b) => (JSON.parse(b) as { tags: string[] }).tags.length)).toEqual([128, 128, 128, 128, 88]);
+      expect(bodies.map((b) => (JSON.parse(b) as { tags: string[] }).tags.length)).toEqual([252, 252, 96]); // 64 KiB holds 252 tags of 256 characters
       for (const body of bodies) expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_ENDPOINT_BODY);
       expect(bodies.flatMap((b) => (JSON.parse(b) as { tags: string[] }).tags)).toEqual(long);
 
@@ -546,7 +563,7 @@ describe("purge", () => {
       const second = await listen((_req, body) => (++calls === 2 ? { status: 503, body: { error: "try again" } } : { status: 200, body: { revalidated: { tags: (JSON.parse(body) as { tags: string[] }).tags.length, paths: 0 } } }));
       const error = await rejection(purge({ ...noTarget, tag: tags, endpoint: second.url }));
       expect(error.code).toBe("ERR_PURGE_FAILED");
-      expect(error.message).toContain("answered 503: try again — after 128 of 300 tags were revalidated in 1 earlier request(s)");
+      expect(error.message).toContain("answered 503: try again — after 256 of 600 tags were expired in 1 earlier request(s)");
     });
 
     // Problem 6 of issue 14: redaction turned "missing or wrong bearer secret" into "missing or [redacted] bearer secret".
@@ -815,6 +832,27 @@ describe("watch", () => {
 
 // ───────────────────────── inspect ─────────────────────────
 
+describe("gc", () => {
+  it("deletes exactly the entries a tag invalidation or their own expire left unservable, with list calls and no read per tag", async () => {
+    const { target } = await fresh();
+    const tags = (key: string) => (key.includes("/p") ? ["products", `id:${key}`] : ["blog"]);
+    await seed(target, ["b1:/p1", "b1:/p2", "b1:/p3", "b1:/blog/a", "b1:/blog/b"], { at: Date.now() - 5000, tags });
+    await invalidateInKV(asNamespace(target), ["products"]); // expired: never served again
+    await invalidateInKV(asNamespace(target), ["blog"], { durations: {} }); // stale: still served while it regenerates
+    const gets: string[] = [];
+    const counted = { ...target, get: (k: string) => (gets.push(k), target.get(k)) } as typeof target;
+    let lines = captureLog();
+    const dry = await gc(counted, { dryRun: true });
+    expect(dry).toMatchObject({ checked: 5, expired: 3, deleted: 0, tagRecords: 2 });
+    expect(lines.at(-1)).toBe("checked 5 entries: 3 can never be served again and would be deleted (--dry-run)");
+    expect(gets.filter((k) => k.startsWith("t:"))).toEqual([]); // tag records come from list metadata
+    lines = captureLog();
+    expect(await gc(target, { dryRun: false })).toMatchObject({ checked: 5, expired: 3, deleted: 3 });
+    expect((await listAll(target, "e:")).map((k) => k.name).sort()).toEqual(["e:b1:/blog/a", "e:b1:/blog/b"]);
+    expect(await gc(target, { dryRun: false, max: 1 })).toMatchObject({ checked: 1, deleted: 0 });
+  });
+});
+
 describe("inspect", () => {
   it("prints one entry's summary by cache key", async () => {
     const { target } = await fresh();
@@ -837,13 +875,17 @@ describe("inspect", () => {
     expect(out).toContain("  content-type: text/html; charset=utf-8");
   });
 
-  it("shows a purged entry as stale", async () => {
+  it("shows a purged entry as stale, then expired, naming the tag", async () => {
     const { target } = await fresh();
     await seed(target, ["b1:/p"], { at: Date.now() - 5000, tags: () => ["t"] });
-    await new KVCacheHandler(asNamespace(target)).invalidate(["t"]);
-    const lines = captureLog();
+    await invalidateInKV(asNamespace(target), ["t"], { durations: {} });
+    let lines = captureLog();
     await inspect(target, { key: "b1:/p" });
-    expect(lines.join("\n")).toMatch(/^state\s+stale \(marked stale by a purge at .*\)$/m);
+    expect(lines.join("\n")).toMatch(/^state\s+stale \(tag "t" invalidated after it was generated\)$/m);
+    await invalidateInKV(asNamespace(target), ["t"]);
+    lines = captureLog();
+    await inspect(target, { key: "b1:/p" });
+    expect(lines.join("\n")).toMatch(/^state\s+expired \(tag "t" invalidated after it was generated\)$/m);
   });
 
   // Problem 4 of issue 14: --route looked in build "dev" when no pointer existed.

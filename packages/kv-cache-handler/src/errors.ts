@@ -8,7 +8,11 @@ export type EdgeIsrCacheErrorCode =
   | "ERR_ENTRY_CORRUPT"
   | "ERR_KV_READ"
   | "ERR_KV_WRITE"
-  | "ERR_KV_TIMEOUT";
+  | "ERR_KV_TIMEOUT"
+  /** The tag clock (per-tag records or the coordinator's snapshot) could not be read: entries read as stale. */
+  | "ERR_CLOCK_READ"
+  /** The coordinator Durable Object failed or is misconfigured: invalidations fall back to KV records. */
+  | "ERR_COORDINATOR";
 
 /**
  * The one error class of `@edge-isr/kv-cache-handler`. `code` is stable; the

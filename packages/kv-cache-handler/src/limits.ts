@@ -14,6 +14,12 @@ export const KVLimits = {
   minExpirationTtl: 60,
   /** KV accepts about one write per second to the same key; faster writes answer 429. */
   minWriteIntervalMs: 1000,
+  /** Shortest `cacheTtl` KV accepts on a read, in seconds. */
+  minCacheTtl: 30,
+  /** Most keys one bulk `get()` reads (one operation). */
+  maxBulkReadKeys: 100,
+  /** Operations (reads, writes, deletes, lists; a bulk read is one) one Worker invocation may make. */
+  maxOperationsPerInvocation: 1000,
   /** Most keys one `list()` call returns. */
   maxListKeys: 1000,
 } as const;
@@ -32,8 +38,6 @@ export const HandlerLimits = {
   maxTagsPerEntry: 128,
   /** Characters of a tag's SHA-256 (base64url) stored in metadata; 128 tags × 6 fit in 1024 bytes. */
   tagHashChars: 6,
-  /** Invalidations remembered per isolate for at-once visibility (oldest dropped first). */
-  maxRememberedTags: 2048,
   /** Longest key prefix, in UTF-8 bytes, so a hashed key (prefix + 66 bytes) always fits. */
   maxPrefixBytes: 256,
 } as const;

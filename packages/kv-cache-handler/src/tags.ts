@@ -1,7 +1,6 @@
 /**
  * Tags: validation against Next.js's limits, the short hashes stored in KV
- * metadata, Next-style implicit path tags, and the per-isolate memory of
- * invalidations that makes one isolate see its own `revalidateTag` at once.
+ * metadata (and keyed on by the tag clock), and Next-style implicit path tags.
  */
 import { base64UrlPrefix, sha256, sha256Sync, toHex } from "./bytes.js";
 import { HandlerLimits } from "./limits.js";
@@ -19,7 +18,7 @@ export interface DroppedTag {
  * implicit path tag (as Next.js or vinext spell it) is kept under its hashed
  * name, so it still meets the same path's `revalidatePath`.
  */
-export function validateTags(input: readonly unknown[]): { tags: string[]; dropped: DroppedTag[] } {
+export function validateTags(input: readonly unknown[], maxCount: number = HandlerLimits.maxTagsPerEntry): { tags: string[]; dropped: DroppedTag[] } {
   const tags: string[] = [];
   const dropped: DroppedTag[] = [];
   const seen = new Set<string>();
@@ -35,8 +34,8 @@ export function validateTags(input: readonly unknown[]): { tags: string[]; dropp
     }
     const tag = canonicalTag(raw);
     if (seen.has(tag)) continue;
-    if (tags.length === HandlerLimits.maxTagsPerEntry) {
-      dropped.push({ tag, reason: `more than ${HandlerLimits.maxTagsPerEntry} tags on one entry` });
+    if (tags.length === maxCount) {
+      dropped.push({ tag, reason: `more than ${maxCount} tags on one entry` });
       continue;
     }
     seen.add(tag);
@@ -46,6 +45,12 @@ export function validateTags(input: readonly unknown[]): { tags: string[]; dropp
 }
 
 const hashCache = new Map<string, string>();
+/** Dropped tags for a log line: a short, escaped prefix of each (tags can come from clients), and why. */
+export function describeDropped(dropped: readonly DroppedTag[]): string {
+  const shown = dropped.slice(0, 5).map((d) => `${JSON.stringify(d.tag.slice(0, 40))}${d.tag.length > 40 ? "…" : ""} (${d.reason})`);
+  return shown.join(", ") + (dropped.length > 5 ? ` and ${dropped.length - 5} more` : "");
+}
+
 /** A tag's short hash: the first 6 base64url characters (36 bits) of its SHA-256. */
 export async function tagHash(tag: string): Promise<string> {
   let hash = hashCache.get(tag);
@@ -101,45 +106,4 @@ export function implicitTags(pathname: string, route: string = pathname): string
   const concrete = implicitTag(`/${pathname.split("/").filter(Boolean).join("/")}`);
   if (!tags.includes(concrete)) tags.push(concrete);
   return tags;
-}
-
-/** One remembered invalidation: when it happened and, if it expires entries, when. */
-export interface Invalidation {
-  at: number;
-  expireAt: number | undefined;
-}
-
-/**
- * Invalidations this isolate has made or seen, keyed by tag hash, so its own
- * `revalidateTag` applies at once, before KV has propagated the swept entries.
- * Bounded: the oldest are forgotten first (by then KV has caught up).
- */
-export class TagMemory {
-  private readonly records = new Map<string, Invalidation>();
-
-  get size(): number {
-    return this.records.size;
-  }
-
-  record(hash: string, invalidation: Invalidation): void {
-    this.records.delete(hash);
-    this.records.set(hash, invalidation);
-    while (this.records.size > HandlerLimits.maxRememberedTags) this.records.delete(this.records.keys().next().value!);
-  }
-
-  /** How remembered invalidations affect an entry written at `lastModified`. */
-  state(hashes: Iterable<string>, lastModified: number, now: number): "expired" | "stale" | undefined {
-    let state: "stale" | undefined;
-    for (const hash of hashes) {
-      const hit = this.records.get(hash);
-      if (!hit || hit.at < lastModified) continue;
-      if (hit.expireAt !== undefined && hit.expireAt <= now) return "expired";
-      state = "stale";
-    }
-    return state;
-  }
-
-  clear(): void {
-    this.records.clear();
-  }
 }

@@ -31,7 +31,7 @@ export const routes: ISRRoute<typeof env>[] = [
 
 export function createTestApp(options: Partial<ISROptions<typeof env>> = {}, shared?: { handlerPrefix?: string; clock?: ReturnType<typeof manualClock> }): TestApp {
   const clock = shared?.clock ?? manualClock();
-  const counting = countingKV(env.CACHE);
+  const counting = countingKV(env.CACHE, { now: clock.now });
   const errors: string[] = [];
   const logs: string[] = [];
   const log = (line: string) => void logs.push(line);
@@ -63,7 +63,8 @@ export function createTestApp(options: Partial<ISROptions<typeof env>> = {}, sha
   const pending: Promise<unknown>[] = [];
   const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p) };
   return {
-    fetch: (path, init = {}) => isr.fetch(new Request(`${init.origin ?? "https://shop.example"}${path}`, init), env, ctx),
+    // Each request is one Worker invocation, with production's KV budget (its waitUntil work included).
+    fetch: async (path, init = {}) => (await counting.run(() => isr.fetch(new Request(`${init.origin ?? "https://shop.example"}${path}`, init), env, ctx))).result,
     async drain() {
       while (pending.length) await Promise.allSettled(pending.splice(0));
     },

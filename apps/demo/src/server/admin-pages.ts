@@ -34,7 +34,7 @@ export async function adminPages(request: Request, env: AdminEnv, deps: AdminDep
   const inspector = async (): Promise<{ data: PageData; status: number }> => {
     const base = { page: "inspector", signedIn, currentBuild: deps.buildId, now: deps.now, tags: demoTags(), localDefaultSecret: localDefault } as const;
     if (!signedIn) return { data: { ...base, entries: [] }, status: 200 };
-    const listed = await listEntries(deps.cacheKV, deps.cache.prefix, deps.now, url.searchParams.get("cursor") ?? undefined);
+    const listed = await listEntries(deps.cacheKV, deps.cache, url.searchParams.get("cursor") ?? undefined);
     if ("error" in listed) return { data: { ...base, entries: [], flash: { kind: "error", text: listed.error } }, status: listed.status };
     return { data: { ...base, ...listed }, status: 200 };
   };

@@ -76,7 +76,7 @@ export async function editProduct(request: Request, env: AdminEnv, id: string, n
   const stale = read.form.get("mode") === "stale";
   // Expire (Next's updateTag): the next view renders with the new data.
   // Stale (revalidateTag's default profile): the old page is served once more while it regenerates.
-  await revalidateTag([`product:${id}`, "catalogue"], stale ? undefined : { expire: 0 });
+  await revalidateTag([`product:${id}`, "catalogue"], stale ? "max" : undefined);
   return { redirect: withNotice("/admin", stale ? "saved-stale" : "saved", { id }) };
 }
 
@@ -86,7 +86,7 @@ export async function purgeTag(request: Request, env: AdminEnv, cache: KVCacheHa
   if (!("form" in read)) return read;
   const tag = read.form.get("tag") ?? "";
   if (!demoTags().includes(tag)) return fail(400, `tag must be one of the demo's tags: ${demoTags().join(", ")}`);
-  const result = await cache.invalidate(tag, { expire: 0 });
-  if (result.failed) return fail(503, `purging ${tag} reached ${result.matched} entries but ${result.failed} KV writes failed; try again`);
-  return { redirect: withNotice("/admin/cache", "purged", { tag, count: String(result.matched) }) };
+  const result = await cache.invalidate(tag);
+  if (result.failed || result.degraded) return fail(503, `purging ${tag} did not reach every isolate (${result.failed ? `${result.failed} KV write(s) failed` : "the coordinator could not be reached"}); try again`);
+  return { redirect: withNotice("/admin/cache", "purged", { tag, via: result.via }) };
 }

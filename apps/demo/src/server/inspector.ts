@@ -2,10 +2,10 @@
  * The inspector's view of the CACHE namespace, one page at a time: each page
  * is one `list()` call (50 keys with their metadata) and no read of any entry.
  * The metadata holds what the table shows — sizes, when it was written, its
- * lifespan — and the key holds the build and the route (a key too long for KV
+ * lifespan and tag hashes (checked against the tag clock) — and the key holds the build and the route (a key too long for KV
  * is stored under its hash, so only "a long path" can be said of it).
  */
-import { ENTRY_PREFIX, HASHED_PREFIX, lifespan, parseMetadata } from "@edge-isr/kv-cache-handler";
+import { ENTRY_PREFIX, HASHED_PREFIX, type KVCacheHandler, type Lifespan, parseMetadata } from "@edge-isr/kv-cache-handler";
 import type { InspectorEntry } from "../types";
 
 /** Keys per page of the inspector. */
@@ -19,8 +19,9 @@ export interface InspectorPage {
   next?: string;
 }
 
-function entryOf(name: string, prefix: string, metadata: unknown, now: number): InspectorEntry | undefined {
+function entryOf(name: string, prefix: string, metadata: unknown, state: Lifespan | "unreadable"): InspectorEntry | undefined {
   const md = parseMetadata(metadata);
+  if (state === "unreadable") return undefined;
   const local = name.slice(prefix.length);
   if (!md || !(local.startsWith(ENTRY_PREFIX) || local.startsWith(HASHED_PREFIX))) return undefined; // not an entry (the build pointer, a lease)
   const hashed = local.startsWith(HASHED_PREFIX);
@@ -33,7 +34,7 @@ function entryOf(name: string, prefix: string, metadata: unknown, now: number): 
     storedBytes: md.z,
     rawBytes: md.w,
     lastModified: md.m,
-    state: lifespan(md, now),
+    state,
   };
 }
 
@@ -41,7 +42,8 @@ function entryOf(name: string, prefix: string, metadata: unknown, now: number): 
  * One page of the entries under the handler's `prefix`, from `cursor` (the
  * start when absent); an error with its status when there is none to show.
  */
-export async function listEntries(kv: KVNamespace, prefix: string, now: number, cursor: string | undefined): Promise<InspectorPage | { status: number; error: string }> {
+export async function listEntries(kv: KVNamespace, handler: KVCacheHandler, cursor: string | undefined): Promise<InspectorPage | { status: number; error: string }> {
+  const prefix = handler.prefix;
   const stale = { status: 400, error: "that page of the listing is not valid any more; start again from the first page" };
   if (cursor !== undefined && !CURSOR.test(cursor)) return stale;
   let page: KVNamespaceListResult<unknown, string>;
@@ -50,6 +52,8 @@ export async function listEntries(kv: KVNamespace, prefix: string, now: number, 
   } catch {
     return cursor === undefined ? { status: 503, error: "KV could not be listed just now; try again" } : stale;
   }
-  const entries = page.keys.map(({ name, metadata }) => entryOf(name, prefix, metadata, now)).filter((e): e is InspectorEntry => e !== undefined);
+  // Each entry's state as a read would decide it: its own lifespan and the tag clock (one read per 100 tags at most, no entry read).
+  const states = await handler.entryStates(page.keys.map(({ metadata }) => metadata));
+  const entries = page.keys.map(({ name, metadata }, i) => entryOf(name, prefix, metadata, states[i]!)).filter((e): e is InspectorEntry => e !== undefined);
   return page.list_complete ? { entries } : { entries, next: page.cursor };
 }

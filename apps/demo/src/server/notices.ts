@@ -25,8 +25,8 @@ const NOTICES = {
   },
   purged: (q) => {
     const tag = known(q.get("tag"), demoTags());
-    const count = /^\d{1,6}$/.test(q.get("count") ?? "") ? Number(q.get("count")) : undefined;
-    return tag && count !== undefined ? `purged ${tag}: ${count} ${count === 1 ? "entry" : "entries"} expired` : undefined;
+    const via = known(q.get("via"), ["coordinator", "kv"]);
+    return tag && via && `purged ${tag}: every entry carrying it expired, through ${via === "coordinator" ? "the coordinator" : "the tag records in KV"}`;
   },
 } satisfies Record<string, (query: URLSearchParams) => string | undefined>;
 

@@ -11,8 +11,8 @@ import { CliError } from "../errors.js";
 import { coordinatorExport, InitNames, starterWorker } from "../init/starter.js";
 import { configEditor, type ConfigView, jsonEdit } from "../init/wrangler-edit.js";
 
-/** Whether this release wires the coordinator Durable Object (exported by @edge-isr/kv-cache-handler from 0.2). */
-export const COORDINATOR = false;
+/** Whether init wires the coordinator Durable Object `@edge-isr/kv-cache-handler` exports (it serializes invalidations). */
+export const COORDINATOR = true;
 
 export interface InitOptions {
   dir: string;

@@ -2,7 +2,8 @@
  * `edge-isr inspect`: one entry in readable form (by cache key, or by route in
  * the build the Worker serves), or a one-line-per-entry summary of the namespace.
  */
-import { ENTRY_PREFIX, HASHED_PREFIX, kvKeyFor, lifespan, parseMetadata, readParts } from "@edge-isr/kv-cache-handler";
+import { ENTRY_PREFIX, HASHED_PREFIX, kvKeyFor, parseMetadata, readClock, readParts, recordState, splitHashes, tagHash } from "@edge-isr/kv-cache-handler";
+import { asNamespace } from "../kv/adapter.js";
 import { normalizePath } from "@edge-isr/runtime";
 import { CliError } from "../errors.js";
 import { formatAge, formatBytes, formatTable, some } from "../format.js";
@@ -87,9 +88,18 @@ async function showEntry(target: KVTarget, key: string, servedWhy?: string): Pro
   const lastModified = md?.m ?? header?.m;
   out.push(["lastModified", lastModified === undefined ? "?" : `${iso(lastModified)} (${formatAge(now - lastModified)} ago)`]);
   if (md) {
-    let state: string = lifespan(md, now);
+    const tags = header?.tags ?? [];
+    const hashes = await Promise.all(tags.map(tagHash));
+    const clock = await readClock(asNamespace(target), "", [...splitHashes(md.t), ...hashes]);
+    let state: string = clock.state(md, now);
     if (md.s !== undefined && md.s >= md.m) state += ` (marked stale by a purge at ${iso(md.s)})`;
     if (md.x !== undefined) state += ` (expires at ${iso(md.x)} after a purge)`;
+    const why = tags.filter((_, i) => {
+      const record = clock.records.get(hashes[i]!);
+      return record !== undefined && recordState(record, md.m, now) !== "fresh";
+    });
+    if (why.length) state += ` (tag ${why.map((t) => JSON.stringify(t)).join(", ")} invalidated after it was generated)`;
+    else if (state !== "fresh" && clock.snapshot && tags.length) state += " (by the coordinator's tag clock)";
     out.push(["state", state]);
   } else {
     out.push(["state", "unknown: the KV metadata is missing or not edge-isr's, so it reads as a miss"]);
@@ -144,10 +154,11 @@ async function listEntries(target: KVTarget, binding: string | undefined): Promi
   }
   const now = Date.now();
   const rows: string[][] = new Array(entries.length);
+  const clock = await readClock(asNamespace(target), "", entries.flatMap(({ metadata }) => splitHashes(parseMetadata(metadata)?.t ?? "")));
   await pool(entries, 8, async ({ kvKey, metadata }, i) => {
     const key = (await cacheKeyOf(target, kvKey)) ?? `${kvKey} (unreadable)`;
     const md = parseMetadata(metadata);
-    rows[i] = md ? [key, formatBytes(md.z), formatBytes(md.w), formatAge(now - md.m), lifespan(md, now)] : [key, "?", "?", "?", "not an edge-isr entry"];
+    rows[i] = md ? [key, formatBytes(md.z), formatBytes(md.w), formatAge(now - md.m), clock.state(md, now)] : [key, "?", "?", "?", "not an edge-isr entry"];
   });
   rows.sort((a, b) => a[0]!.localeCompare(b[0]!));
   for (const line of formatTable(["key", "stored", "raw", "age", "state"], rows, [1, 2, 3])) console.log(line);

@@ -5,7 +5,6 @@
  * endpoint's: status 200, JSON `{"revalidated":{"tags":<n>,"paths":<n>}}`
  * counting what was sent.
  */
-import { HandlerLimits } from "@edge-isr/kv-cache-handler";
 import { MAX_ENDPOINT_BODY, MAX_ENDPOINT_ITEMS } from "@edge-isr/runtime";
 import { CliError, redact } from "../errors.js";
 import { some } from "../format.js";
@@ -19,17 +18,12 @@ export interface EndpointResult {
   answers: unknown[];
 }
 
-/**
- * Tags per request. The endpoint takes 256 items, but KVCacheHandler keeps at most
- * 128 tags of one revalidateTag call (Next.js's NEXT_CACHE_TAG_MAX_ITEMS) and drops
- * the rest with only a warning in the Worker's log — while the endpoint still counts
- * them — so a request never carries more than the handler acts on.
- */
-export const TAGS_PER_REQUEST = Math.min(MAX_ENDPOINT_ITEMS, HandlerLimits.maxTagsPerEntry);
+/** Tags per request: the endpoint's limit of items (the handler acts on every tag of one invalidation). */
+export const TAGS_PER_REQUEST = MAX_ENDPOINT_ITEMS;
 
-/** Splits tags into request bodies within TAGS_PER_REQUEST and the endpoint's byte limit. */
-export function endpointBodies(tags: string[], expire: boolean): string[] {
-  const body = (batch: string[]) => JSON.stringify({ tags: batch, paths: [], ...(expire ? { expire: 0 } : {}) });
+/** Splits tags into request bodies within TAGS_PER_REQUEST and the endpoint's byte limit; `stale` asks for the "max" profile. */
+export function endpointBodies(tags: string[], stale: boolean): string[] {
+  const body = (batch: string[]) => JSON.stringify({ tags: batch, paths: [], ...(stale ? { profile: "max" } : {}) });
   const bodies: string[] = [];
   let batch: string[] = [];
   for (const tag of tags) {
@@ -100,12 +94,12 @@ async function send(where: string, url: URL, secret: string, body: string, sent:
   return answer;
 }
 
-/** Revalidates (or, with `expire`, expires) `tags` through the endpoint at `url`, with EDGE_ISR_SECRET. */
-export async function purgeThroughEndpoint(url: string, tags: string[], expire: boolean): Promise<EndpointResult> {
+/** Expires (or, with `stale`, marks stale) `tags` through the endpoint at `url`, with EDGE_ISR_SECRET. */
+export async function purgeThroughEndpoint(url: string, tags: string[], stale: boolean): Promise<EndpointResult> {
   const parsed = httpUrl("--endpoint", url, "pass the full URL of the revalidation endpoint, e.g. --endpoint https://example.com/_isr/revalidate.");
   const secret = secretFromEnv();
   const where = `${parsed.origin}${parsed.pathname}`;
-  const bodies = endpointBodies(tags, expire);
+  const bodies = endpointBodies(tags, stale);
   const answers: unknown[] = [];
   let done = 0;
   for (const body of bodies) {
@@ -114,13 +108,13 @@ export async function purgeThroughEndpoint(url: string, tags: string[], expire: 
       answers.push(await send(where, parsed, secret, body, sent));
     } catch (error) {
       if (error instanceof CliError && done > 0) {
-        throw new CliError(error.code, `${error.message} — after ${done} of ${tags.length} tags were ${expire ? "expired" : "revalidated"} in ${answers.length} earlier request(s)`, `${error.hint} Running it again revalidates those tags once more, which is harmless.`);
+        throw new CliError(error.code, `${error.message} — after ${done} of ${tags.length} tags were ${stale ? "marked stale" : "expired"} in ${answers.length} earlier request(s)`, `${error.hint} Running it again revalidates those tags once more, which is harmless.`);
       }
       throw error;
     }
     done += sent;
   }
   const requests = bodies.length > 1 ? ` in ${bodies.length} requests (at most ${TAGS_PER_REQUEST} tags and ${MAX_ENDPOINT_BODY / 1024} KiB each)` : "";
-  console.log(`${expire ? "expired" : "revalidated"} ${tags.length} tag(s) (${some(tags, 10)}) through ${parsed.origin}${requests}`);
+  console.log(`${stale ? "marked stale" : "expired"} ${tags.length} tag(s) (${some(tags, 10)}) through ${parsed.origin}${requests}`);
   return { requests: bodies.length, answers };
 }

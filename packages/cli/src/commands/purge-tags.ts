@@ -8,7 +8,8 @@ import { pathTag } from "@edge-isr/runtime";
 import { CliError } from "../errors.js";
 import type { TargetFlags } from "../target-flags.js";
 
-export type PurgeFlags = TargetFlags & { tag?: string[]; path?: string[]; layout?: boolean; expire?: boolean; endpoint?: string; cdnZone?: string };
+/** `stale`: served while they regenerate (Next's "max" profile); otherwise expired at once (Next 16's default). `expire` is the default, kept as a flag for scripts that pass it. */
+export type PurgeFlags = TargetFlags & { tag?: string[]; path?: string[]; layout?: boolean; expire?: boolean; stale?: boolean; endpoint?: string; cdnZone?: string };
 
 /** The tags a purge names: `--tag`s, then each `--path`'s implicit tag. */
 export function purgeTags(flags: Pick<PurgeFlags, "tag" | "path" | "layout">): string[] {

@@ -1,10 +1,13 @@
 /**
  * `edge-isr purge`: invalidate entries by tag (and by path, through Next's
- * implicit path tags), either by sweeping KV with KVCacheHandler itself or by
- * calling the deployed revalidation endpoint; optionally also purge
+ * implicit path tags) with Next 16's semantics — expired at once by default,
+ * stale (served while they regenerate) with `--stale` — either by writing the
+ * tags' records to the tag clock in KV (one read and one write per tag, however
+ * many entries carry them; a coordinator picks them up within a minute) or
+ * through the deployed revalidation endpoint; optionally also purge
  * Cloudflare's CDN cache by the same tags.
  */
-import { KVCacheHandler, type EdgeIsrCacheError, type SweepResult } from "@edge-isr/kv-cache-handler";
+import { invalidateInKV, type EdgeIsrCacheError, type InvalidationResult } from "@edge-isr/kv-cache-handler";
 import { CliError, redact, redactedLogger } from "../errors.js";
 import { asNamespace } from "../kv/adapter.js";
 import { openTarget } from "../target-options.js";
@@ -15,8 +18,8 @@ export type { PurgeFlags } from "./purge-tags.js";
 
 export interface PurgeResult {
   tags: string[];
-  /** What the KV sweep did (without --endpoint). */
-  sweep?: SweepResult;
+  /** What the invalidation did (without --endpoint): per-tag records written to the tag clock in KV. */
+  invalidation?: InvalidationResult;
   /** The endpoint's answers (with --endpoint). */
   endpoint?: EndpointResult;
   /** Tags purged from the CDN (with --cdn-zone). */
@@ -25,8 +28,6 @@ export interface PurgeResult {
 
 /** Tags per CDN purge request: small enough for Cloudflare's per-request cache-tag limit on every plan. */
 const CDN_TAGS_PER_CALL = 30;
-
-const quiet = { warn() {}, error() {} };
 
 function requireCdnToken(): string {
   const token = process.env.CLOUDFLARE_API_TOKEN;
@@ -58,21 +59,24 @@ export async function purge(flags: PurgeFlags): Promise<PurgeResult> {
   const cdnToken = flags.cdnZone ? requireCdnToken() : undefined;
   const what = `${tags.length} tag(s) (${tags.join(", ")})`;
   const result: PurgeResult = { tags };
+  if (flags.stale && flags.expire) {
+    throw new CliError("ERR_BAD_ARGUMENT", "--stale and --expire contradict each other", "pass --stale to serve the pages while they regenerate, or nothing (or --expire) to expire them at once.");
+  }
+  const stale = Boolean(flags.stale);
 
   if (flags.endpoint) {
-    result.endpoint = await purgeThroughEndpoint(flags.endpoint, tags, Boolean(flags.expire));
+    result.endpoint = await purgeThroughEndpoint(flags.endpoint, tags, stale);
   } else {
     const target = await openTarget(flags);
     try {
       const errors: EdgeIsrCacheError[] = [];
-      const handler = new KVCacheHandler(asNamespace(target), { logger: quiet, onError: (e) => errors.push(e) });
-      const sweep = await handler.invalidate(tags, flags.expire ? { expire: 0 } : {});
-      result.sweep = sweep;
-      console.log(`${what}: scanned ${sweep.scanned}, marked stale ${sweep.marked}, deleted ${sweep.deleted}, failed ${sweep.failed} — ${target.description}`);
-      if (sweep.failed > 0) {
+      const invalidation = await invalidateInKV(asNamespace(target), tags, { durations: stale ? {} : undefined, report: (e) => errors.push(e) });
+      result.invalidation = invalidation;
+      console.log(`${stale ? "marked stale" : "expired"} ${what}: ${invalidation.tags} tag record(s) written to the tag clock — ${target.description}`);
+      if (invalidation.failed > 0) {
         throw new CliError(
           "ERR_PURGE_FAILED",
-          `${sweep.failed} of ${sweep.matched} matching entries could not be ${flags.expire ? "deleted" : "marked stale"}${errors[0] ? `; first error: ${redact(errors[0].message)}` : ""}`,
+          `${invalidation.failed} of ${invalidation.tags} tag record(s) could not be written${errors[0] ? `; first error: ${redact(errors[0].message)}` : ""}`,
           "check that the namespace is writable, then run the same command again (it is safe to repeat).",
         );
       }

@@ -28,7 +28,7 @@ export const coordinatorExport = `export { ${InitNames.coordinatorClass} } from 
 export function starterWorker(opts: { assetsBinding: string | undefined; coordinator: boolean }): string {
   const env = [
     `  ${InitNames.cacheBinding}: KVNamespaceLike;`,
-    ...(opts.coordinator ? [`  ${InitNames.coordinatorBinding}: KVCacheHandlerOptions["coordinator"];`] : []),
+    ...(opts.coordinator ? [`  ${InitNames.coordinatorBinding}: DurableObjectNamespaceLike;`] : []),
     ...(opts.assetsBinding ? [`  ${opts.assetsBinding}: { fetch(request: Request): Promise<Response> };`] : []),
   ];
   const handlerOptions = opts.coordinator ? `, { coordinator: env.${InitNames.coordinatorBinding}, binding: "${InitNames.cacheBinding}" }` : "";
@@ -38,7 +38,7 @@ export function starterWorker(opts: { assetsBinding: string | undefined; coordin
  * \`vite preview\` then serves them as HITs, and \`npx edge-isr purge --tag products\`
  * marks them stale: the next visit is served at once while a fresh copy renders.
  */
-import { KVCacheHandler, ${opts.coordinator ? "type KVCacheHandlerOptions, " : ""}type KVNamespaceLike } from "@edge-isr/kv-cache-handler";
+import { ${opts.coordinator ? "type DurableObjectNamespaceLike, " : ""}KVCacheHandler, type KVNamespaceLike } from "@edge-isr/kv-cache-handler";
 import { createISR, setCacheHandler, type WaitUntil } from "@edge-isr/runtime";
 ${opts.coordinator ? `\n${coordinatorExport}\n` : ""}
 interface Env {

@@ -18,9 +18,13 @@ export async function forwardToMirror(api: URL, req: IncomingMessage, body: Buff
   res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/octet-stream" }).end(Buffer.from(await upstream.arrayBuffer()));
 }
 
-/** Starts Miniflare with these namespaces (binding → id) and the translating server; `baseUrl` is for CLOUDFLARE_API_BASE_URL. */
-export async function startMirror(kvNamespaces: Record<string, string>) {
-  const mf = new Miniflare({ modules: true, script: "export default { fetch() { return new Response('') } }", kvNamespaces, compatibilityDate: "2026-04-01", unsafeLocalExplorer: true } as ConstructorParameters<typeof Miniflare>[0]);
+/**
+ * Starts Miniflare with these namespaces (binding → id) and the translating server; `baseUrl` is for
+ * CLOUDFLARE_API_BASE_URL. `modules`: a Worker of the test's own (e.g. one that seeds entries), reached with `dispatch`.
+ */
+export async function startMirror(kvNamespaces: Record<string, string>, modules?: { type: "ESModule"; path: string; contents: string }[]) {
+  const worker = modules ? { modules } : { modules: true, script: "export default { fetch() { return new Response('') } }" };
+  const mf = new Miniflare({ ...worker, kvNamespaces, compatibilityDate: "2026-04-01", unsafeLocalExplorer: true } as ConstructorParameters<typeof Miniflare>[0]);
   const api = await mf.ready;
   /** Requests seen, as `METHOD /path`. */
   const requests: string[] = [];
@@ -38,6 +42,7 @@ export async function startMirror(kvNamespaces: Record<string, string>) {
     baseUrl: `http://127.0.0.1:${port}/client/v4`,
     requests,
     kv: (binding: string) => mf.getKVNamespace(binding),
+    dispatch: (path: string) => mf.dispatchFetch(`http://mirror${path}`),
     close: async () => {
       await new Promise<void>((done) => server.close(() => done()));
       await mf.dispose();
