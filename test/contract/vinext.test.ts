@@ -93,5 +93,9 @@ testCacheHandler({
       "does not retry a 429: set throws and the entry is not stored",
     "bad input to set is reported, not thrown, and stores nothing":
       "stores a value of an unknown kind",
+    "set honours ctx.timestamp (when the render began): the entry is dated by it, so a revalidateTag during the render leaves it stale":
+      "dates an entry by the time of set and ignores ctx.timestamp: a revalidateTag that lands while a \"use cache\" function runs is lost",
+    "revalidateTag as vinext calls it: one tag string, durations undefined or { expire } from a cacheLife profile; resetRequestCache between requests":
+      "turns revalidateTag(tag, \"max\") into a miss instead of serving the entry stale while it regenerates",
   },
 });
