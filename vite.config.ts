@@ -4,6 +4,7 @@
  * - `workerd-demo`: the demo's routes under injected KV faults, inside workerd.
  * - `node`: tests that drive Miniflare or built artefacts from Node.
  * - `e2e`: the demo in real Chromium, under vite preview and vite dev.
+ * - `vinext`: apps/vinext, a real vinext app on the declarative adapter, under vite preview.
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -54,6 +55,19 @@ export default defineConfig({
           hookTimeout: 180_000,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // apps/vinext (a vinext 1.4 app on @edge-isr/kv-cache-handler/vinext), built with
+        // Node 22 and served by vite preview. Last and alone: it builds and serves the app.
+        test: {
+          name: "vinext",
+          environment: "node",
+          include: ["test/vinext/**/*.test.ts"],
+          testTimeout: 90_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
       {

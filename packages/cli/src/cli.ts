@@ -11,6 +11,7 @@ import { purge } from "./commands/purge.js";
 import { inspect } from "./commands/inspect.js";
 import { exportTo, importFrom } from "./commands/backup.js";
 import { watch } from "./commands/watch.js";
+import { vinextCommand } from "./commands/vinext.js";
 
 const program = new Command("edge-isr")
   .description("Prerender a Worker's pages into Workers KV, switch builds, purge by tag, inspect and back up the cache.")
@@ -117,6 +118,8 @@ addTargetOptions(program.command("watch").description("print set/delete events o
     await watch(target, { intervalMs: Number(flags.interval), signal: controller.signal, onEvent: (line) => console.log(line) });
   }),
 );
+
+program.addCommand(vinextCommand());
 
 // `edge-isr inspect | head` closes stdout early: that is not an error.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {

@@ -1,0 +1,21 @@
+/**
+ * A vinext 1.4 App Router app whose data cache is @edge-isr/kv-cache-handler,
+ * declared in vinext's `cache.data` slot, running in workerd through
+ * @cloudflare/vite-plugin. `VINEXT_APP_PERSIST_TO` moves the local KV state
+ * (tests give each run its own directory).
+ */
+import { cloudflare } from "@cloudflare/vite-plugin";
+import { kvDataAdapter } from "@edge-isr/kv-cache-handler/vinext";
+import vinext from "vinext";
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  plugins: [
+    vinext({ cache: { data: kvDataAdapter() } }),
+    cloudflare({
+      viteEnvironment: { name: "rsc", childEnvironments: ["ssr"] },
+      inspectorPort: false,
+      persistState: process.env.VINEXT_APP_PERSIST_TO ? { path: process.env.VINEXT_APP_PERSIST_TO } : true,
+    }),
+  ],
+});
