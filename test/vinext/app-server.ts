@@ -13,11 +13,22 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 const VITE = `${ROOT}node_modules/vite/bin/vite.js`;
 export const CLI = `${ROOT}packages/cli/bin/edge-isr.js`;
 
-/** `vite build` in apps/vinext with Node 22; throws with the build's output when it fails. */
-export function buildApp(): void {
+/** Both builds the tests make share this id (next.config's generateBuildId), so one can serve the other's pages. */
+export const BUILD_ID = "edge-isr-vinext-test";
+let built: string | undefined;
+
+/**
+ * `vite build` in apps/vinext with Node 22: on edge-isr's adapter (vite.config.ts), or on
+ * @vinext/cloudflare's kvDataAdapter (vite.config.vinext-kv.ts). Skipped when this process
+ * last built the same one. Throws with the build's output when it fails.
+ */
+export function buildApp(config: "edge-isr" | "vinext-kv" = "edge-isr"): void {
+  if (built === config) return;
   const { node, env } = node22();
-  const run = spawnSync(node, [VITE, "build"], { cwd: APP, env: { ...env, NO_COLOR: "1" }, encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`vite build of apps/vinext failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
+  const args = [VITE, "build", ...(config === "vinext-kv" ? ["--config", "vite.config.vinext-kv.ts"] : [])];
+  const run = spawnSync(node, args, { cwd: APP, env: { ...env, NO_COLOR: "1", VINEXT_APP_BUILD_ID: BUILD_ID }, encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`vite build of apps/vinext (${config}) failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
+  built = config;
 }
 
 /** The `edge-isr` command, run with Node 22 in apps/vinext. */
@@ -48,7 +59,8 @@ export interface Preview {
 export async function startPreview(state: string): Promise<Preview> {
   const { node, env } = node22();
   const port = await freePort();
-  const child: ChildProcess = spawn(node, [VITE, "preview", "--port", String(port), "--strictPort", "--host", "127.0.0.1"], {
+  const config = built === "vinext-kv" ? ["--config", "vite.config.vinext-kv.ts"] : [];
+  const child: ChildProcess = spawn(node, [VITE, "preview", ...config, "--port", String(port), "--strictPort", "--host", "127.0.0.1"], {
     cwd: APP,
     env: { ...env, NO_COLOR: "1", VINEXT_APP_PERSIST_TO: state },
     stdio: ["ignore", "pipe", "pipe"],

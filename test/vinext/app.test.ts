@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp, edgeIsr, type Preview, startPreview, until, visit } from "./app-server.js";
+import { BUILD_ID, buildApp, edgeIsr, type Preview, startPreview, until, visit } from "./app-server.js";
 
 const TICKER_REVALIDATE_MS = 3000;
 const STATIC_PAGES = ["/", "/about", "/posts/hello", "/posts/world"];
@@ -21,6 +21,56 @@ const revalidate = async (base: string, query: string) => {
 };
 const renderedAt = (render: string | undefined) => Date.parse(render?.split(" ")[0] ?? "");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("switching apps/vinext from @vinext/cloudflare's KV cache to edge-isr's, with edge-isr vinext migrate", () => {
+  let state: string;
+  let app: Preview | undefined;
+  const served = new Map<string, string | undefined>();
+
+  beforeAll(async () => {
+    buildApp("vinext-kv");
+    state = mkdtempSync(join(tmpdir(), "edge-isr-vinext-switch-"));
+    app = await startPreview(state);
+  });
+  afterAll(async () => {
+    await app?.stop();
+    if (state) rmSync(state, { recursive: true, force: true });
+  });
+
+  it("on vinext's handler: pages and their data are cached in vinext's format, and a revalidated one is rendered again", async () => {
+    for (const path of ["/", "/about", "/posts/hello", "/posts/world"]) {
+      await visit(app!.url, path);
+      served.set(path, (await until(app!.url, path, (v) => v.cache === "HIT", "a HIT")).render);
+    }
+    await revalidate(app!.url, "path=/about"); // vinext writes a __tag:_N_T_/about key
+    expect((await visit(app!.url, "/about")).cache, "vinext expires a revalidated path at once").toBe("MISS");
+    served.set("/about", (await until(app!.url, "/about", (v) => v.cache === "HIT", "a HIT")).render);
+    await app!.stop();
+    app = undefined;
+  });
+
+  it("migrate converts vinext's entries in the app's local state, leaving the other builds' pages and anything invalidated behind", () => {
+    const dry = edgeIsr(["vinext", "migrate", "--persist-to", state, "--config", "wrangler.jsonc", "--dry-run", "--build-id", BUILD_ID]);
+    expect(dry.status, dry.output).toBe(0);
+    expect(dry.output).toMatch(/would migrate \d+ of \d+ vinext entries/);
+    const run = edgeIsr(["vinext", "migrate", "--persist-to", state, "--config", "wrangler.jsonc", "--build-id", BUILD_ID, "--state", join(state, "migrate.json")]);
+    expect(run.status, run.output).toBe(0);
+    const [, migrated, seen] = /migrated (\d+) of (\d+) vinext entries/.exec(run.output) ?? [];
+    expect(Number(migrated), run.output).toBeGreaterThanOrEqual(8); // HTML and RSC of 4 pages, and the posts' data
+    expect(Number(migrated)).toBeLessThanOrEqual(Number(seen));
+    console.info(`[vinext switch] ${run.output.trim()}`);
+  });
+
+  it("after the switch (same build id, edge-isr's adapter), the first visit of every page is a HIT of what vinext had rendered", async () => {
+    buildApp("edge-isr");
+    app = await startPreview(state);
+    for (const [path, render] of served) {
+      const first = await visit(app.url, path);
+      expect(first.cache, path).toBe("HIT");
+      expect(first.render, `${path}: the page vinext stored, not a new render`).toBe(render);
+    }
+  });
+});
 
 describe("apps/vinext on edge-isr's data cache, under vite preview", () => {
   let state: string;

@@ -5,6 +5,8 @@
  */
 import { Command } from "commander";
 import { CliError } from "../errors.js";
+import { addTargetOptions, type TargetFlags } from "../target-options.js";
+import { DEFAULT_MAX_REQUESTS, type MigrateResult, migrateVinext } from "./vinext-migrate.js";
 import { prerenderVinext } from "./vinext-prerender.js";
 
 function positiveInteger(name: string, text: string): number {
@@ -54,5 +56,53 @@ export function vinextCommand(): Command {
       }
     });
 
+  const migrate = addTargetOptions(
+    vinext
+      .command("migrate")
+      .description("turn the entries vinext's KV data cache stored (cache:*, __tag:*) into edge-isr's, in the same namespace, so switching does not start cold")
+      .option("--app-prefix <prefix>", "vinext's appPrefix (edge-isr's entries go under the same)")
+      .option("--build-id <id...>", "also carry over the pages of these builds (vinext keys pages by build id; only a build with the same id can serve them)")
+      .option("--dry-run", "read and convert everything, write nothing, and say what would be written")
+      .option("--resume", "continue an interrupted run from its state file")
+      .option("--state <file>", "where progress is recorded (default .edge-isr/vinext-migrate-<namespace>.json)")
+      .option("--delete-source", "delete vinext's cache:* and __tag:* keys once everything is migrated (after the switch is deployed)")
+      .option("--max-requests <n>", "with --remote: Cloudflare API requests per 5 minutes, at most (Cloudflare allows 1,200)", String(DEFAULT_MAX_REQUESTS))
+      .addHelpText("after", "\nExamples:\n  $ edge-isr vinext migrate --dry-run\n  $ edge-isr vinext migrate --remote --env production --build-id $(cat dist/server/BUILD_ID)\n  $ edge-isr vinext migrate --remote --env production --resume"),
+  );
+  // vinext's binding is VINEXT_KV_CACHE (kvDataAdapter's default), not the CACHE the other commands use.
+  migrate.setOptionValueWithSource("binding", "VINEXT_KV_CACHE", "default");
+  migrate.options.find((option) => option.long === "--binding")!.defaultValue = "VINEXT_KV_CACHE";
+  migrate.action(async (flags: TargetFlags & { appPrefix?: string; buildId?: string[]; dryRun?: boolean; resume?: boolean; state?: string; deleteSource?: boolean; maxRequests: string }) => {
+    const result = await migrateVinext({
+      remote: Boolean(flags.remote),
+      ...(flags.config ? { config: flags.config } : {}),
+      ...(flags.env ? { env: flags.env } : {}),
+      binding: flags.binding,
+      persistTo: flags.persistTo,
+      ...(flags.appPrefix ? { appPrefix: flags.appPrefix } : {}),
+      builds: flags.buildId ?? [],
+      dryRun: Boolean(flags.dryRun),
+      resume: Boolean(flags.resume),
+      ...(flags.state ? { state: flags.state } : {}),
+      deleteSource: Boolean(flags.deleteSource),
+      maxRequests: positiveInteger("max-requests", flags.maxRequests),
+    });
+    printMigration(result);
+  });
+
   return vinext;
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+function printMigration(r: MigrateResult): void {
+  const verb = r.dryRun ? "would migrate" : "migrated";
+  const pages = Object.entries(r.pagesByBuild).map(([build, n]) => `${n} of build ${build}`);
+  console.log(
+    `${verb} ${r.migrated} of ${r.seen} vinext entries in namespace ${r.namespace}` +
+      `${pages.length ? ` (pages: ${pages.join(", ")})` : ""}: ${kib(r.vinextBytes)} in vinext's format, ${kib(r.edgeIsrBytes)} in edge-isr's` +
+      `${r.requests ? `, ${r.requests} API requests` : ""}${r.deleted ? `; deleted ${r.deleted} vinext keys` : ""}`,
+  );
+  for (const [reason, n] of Object.entries(r.skipped)) if (n) console.log(`  skipped ${n}: ${reason}`);
+  for (const [build, n] of Object.entries(r.otherBuilds)) console.log(`  ${n} page entries of build ${build} stay behind: pass --build-id ${build} if the build you deploy keeps that id (generateBuildId)`);
 }
