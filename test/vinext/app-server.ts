@@ -18,17 +18,17 @@ export const BUILD_ID = "edge-isr-vinext-test";
 let built: string | undefined;
 
 /**
- * `vite build` in apps/vinext with Node 22: on edge-isr's adapter (vite.config.ts), or on
- * @vinext/cloudflare's kvDataAdapter (vite.config.vinext-kv.ts). Skipped when this process
- * last built the same one. Throws with the build's output when it fails.
+ * `vite build` in apps/vinext with Node 22, with one of its Vite configs: vite.config.ts
+ * (edge-isr's adapter), vite.config.vinext-kv.ts (@vinext/cloudflare's kvDataAdapter), or
+ * one a test writes. Skipped when this process last built the same one. Throws with the
+ * build's output when it fails.
  */
-export function buildApp(config: "edge-isr" | "vinext-kv" = "edge-isr"): void {
-  if (built === config) return;
+export function buildApp(configFile = "vite.config.ts"): void {
+  if (built === configFile) return;
   const { node, env } = node22();
-  const args = [VITE, "build", ...(config === "vinext-kv" ? ["--config", "vite.config.vinext-kv.ts"] : [])];
-  const run = spawnSync(node, args, { cwd: APP, env: { ...env, NO_COLOR: "1", VINEXT_APP_BUILD_ID: BUILD_ID }, encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`vite build of apps/vinext (${config}) failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
-  built = config;
+  const run = spawnSync(node, [VITE, "build", "--config", configFile], { cwd: APP, env: { ...env, NO_COLOR: "1", VINEXT_APP_BUILD_ID: BUILD_ID }, encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`vite build of apps/vinext (${configFile}) failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
+  built = configFile;
 }
 
 /** The `edge-isr` command, run with Node 22 in apps/vinext. */
@@ -55,12 +55,11 @@ export interface Preview {
   stop(): Promise<void>;
 }
 
-/** `vite preview` of the build, keeping its KV state in `state`; resolves once it listens. */
+/** `vite preview` of the last build, keeping its KV state in `state` (when its config reads VINEXT_APP_PERSIST_TO); resolves once it listens. */
 export async function startPreview(state: string): Promise<Preview> {
   const { node, env } = node22();
   const port = await freePort();
-  const config = built === "vinext-kv" ? ["--config", "vite.config.vinext-kv.ts"] : [];
-  const child: ChildProcess = spawn(node, [VITE, "preview", ...config, "--port", String(port), "--strictPort", "--host", "127.0.0.1"], {
+  const child: ChildProcess = spawn(node, [VITE, "preview", "--config", built ?? "vite.config.ts", "--port", String(port), "--strictPort", "--host", "127.0.0.1"], {
     cwd: APP,
     env: { ...env, NO_COLOR: "1", VINEXT_APP_PERSIST_TO: state },
     stdio: ["ignore", "pipe", "pipe"],

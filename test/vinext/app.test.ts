@@ -28,7 +28,7 @@ describe("switching apps/vinext from @vinext/cloudflare's KV cache to edge-isr's
   const served = new Map<string, string | undefined>();
 
   beforeAll(async () => {
-    buildApp("vinext-kv");
+    buildApp("vite.config.vinext-kv.ts");
     state = mkdtempSync(join(tmpdir(), "edge-isr-vinext-switch-"));
     app = await startPreview(state);
   });
@@ -62,7 +62,7 @@ describe("switching apps/vinext from @vinext/cloudflare's KV cache to edge-isr's
   });
 
   it("after the switch (same build id, edge-isr's adapter), the first visit of every page is a HIT of what vinext had rendered", async () => {
-    buildApp("edge-isr");
+    buildApp("vite.config.ts");
     app = await startPreview(state);
     for (const [path, render] of served) {
       const first = await visit(app.url, path);
