@@ -9,13 +9,18 @@ import { kvDataAdapter } from "@edge-isr/kv-cache-handler/vinext";
 import vinext from "vinext";
 import { defineConfig } from "vite";
 
-export default defineConfig({
-  plugins: [
-    vinext({ cache: { data: kvDataAdapter() } }),
-    cloudflare({
-      viteEnvironment: { name: "rsc", childEnvironments: ["ssr"] },
-      inspectorPort: false,
-      persistState: process.env.VINEXT_APP_PERSIST_TO ? { path: process.env.VINEXT_APP_PERSIST_TO } : true,
-    }),
-  ],
-});
+/** The app with a given data cache: edge-isr's here, @vinext/cloudflare's in vite.config.vinext-kv.ts. */
+export function appConfig(data: { adapter: string; options?: Record<string, unknown> | undefined }) {
+  return defineConfig({
+    plugins: [
+      vinext({ cache: { data } }),
+      cloudflare({
+        viteEnvironment: { name: "rsc", childEnvironments: ["ssr"] },
+        inspectorPort: false,
+        persistState: process.env.VINEXT_APP_PERSIST_TO ? { path: process.env.VINEXT_APP_PERSIST_TO } : true,
+      }),
+    ],
+  });
+}
+
+export default appConfig(kvDataAdapter());

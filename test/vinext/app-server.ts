@@ -4,9 +4,9 @@
  * machine's Node is older), served by `vite preview` (the built Worker in
  * workerd on Miniflare's KV) on a free port with its own KV state directory.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createServer } from "node:net";
+import { spawnSync } from "node:child_process";
 import { node22 } from "../../scripts/node22.mjs";
+import { freePort, startServer } from "../helpers/server-process.js";
 
 export const APP = new URL("../../apps/vinext/", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -38,17 +38,6 @@ export function edgeIsr(args: string[]): { status: number | null; output: string
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export interface Preview {
   url: string;
   output(): string;
@@ -59,40 +48,12 @@ export interface Preview {
 export async function startPreview(state: string): Promise<Preview> {
   const { node, env } = node22();
   const port = await freePort();
-  const child: ChildProcess = spawn(node, [VITE, "preview", "--config", built ?? "vite.config.ts", "--port", String(port), "--strictPort", "--host", "127.0.0.1"], {
+  const server = await startServer(node, [VITE, "preview", "--config", built ?? "vite.config.ts", "--port", String(port), "--strictPort", "--host", "127.0.0.1"], {
     cwd: APP,
     env: { ...env, NO_COLOR: "1", VINEXT_APP_PERSIST_TO: state },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true, // its own process group, so stop() also ends workerd
+    ready: (log) => (log.includes(`:${port}/`) ? `http://127.0.0.1:${port}` : undefined),
   });
-  let log = "";
-  const stopped = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      log += chunk.toString().replace(/\x1b\[[0-9;]*m/g, "");
-      if (log.includes(`:${port}/`)) resolve();
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`vite preview exited (${code}) before it listened:\n${log}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    output: () => log,
-    async stop() {
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        // already gone
-      }
-      await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 5000))]);
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // ended on SIGTERM
-      }
-    },
-  };
+  return { url: server.ready, output: server.output, stop: server.stop };
 }
 
 export interface Visit {
