@@ -5,7 +5,7 @@
  * row by row against what Next 16 does. States are waited for, never timed: the only
  * clock is /ticker/[id]'s 3-second `revalidate` (the posts' is an hour).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,7 +49,7 @@ describe("switching apps/vinext from @vinext/cloudflare's KV cache to edge-isr's
     app = undefined;
   });
 
-  it("migrate converts vinext's entries in the app's local state, leaving the other builds' pages and anything invalidated behind", () => {
+  it("migrate (a dry run, then for real) converts every entry vinext stored in the app's local state", () => {
     const dry = edgeIsr(["vinext", "migrate", "--persist-to", state, "--config", "wrangler.jsonc", "--dry-run", "--build-id", BUILD_ID]);
     expect(dry.status, dry.output).toBe(0);
     expect(dry.output).toMatch(/would migrate \d+ of \d+ vinext entries/);
@@ -91,6 +91,20 @@ describe("apps/vinext on edge-isr's data cache, under vite preview", () => {
     expect(run.status, run.output).toBe(0);
     expect(run.output).toMatch(new RegExp(`prerendered ${STATIC_PAGES.length} pages of build \\S+ through ${app.url.replace(/[.:/]/g, "\\$&")}`));
     expect(run.output).toContain("0 failed");
+  });
+
+  it("edge-isr vinext prerender refuses a server that runs another build, before requesting any page", () => {
+    const other = mkdtempSync(join(tmpdir(), "edge-isr-vinext-other-"));
+    mkdirSync(join(other, "dist", "server"), { recursive: true });
+    writeFileSync(join(other, "dist", "server", "vinext-server.json"), JSON.stringify({ prerenderSecret: "not-this-build" }));
+    writeFileSync(join(other, "dist", "server", "BUILD_ID"), "another-build");
+    try {
+      const run = edgeIsr(["vinext", "prerender", "--url", app.url, "--root", other]);
+      expect(run.status).toBe(1);
+      expect(run.output).toMatch(/\[ERR_NO_PRERENDER_SUPPORT\] .* did not accept the prerender secret of the build in .*How to solve this error/s);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it("restart keeps the cache: after prerender and a restart, the first visit of every static page is a HIT rendered before the restart, HTML and RSC alike", async () => {

@@ -7,7 +7,7 @@
 import { env } from "cloudflare:test";
 import { instantiateCacheAdapter } from "vinext/shims/cache-adapter-instantiate";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { kvKeyFor } from "../src/index.js";
+import { KVCacheHandler, kvKeyFor } from "../src/index.js";
 import createVinextDataCache, { DEFAULT_VINEXT_BINDING, kvDataAdapter, VINEXT_ADAPTER_MODULE } from "../src/vinext.js";
 
 const page = (html: string) => ({ kind: "APP_PAGE" as const, html, rscData: undefined, headers: {}, postponed: undefined, status: 200 });
@@ -52,6 +52,15 @@ describe("the vinext data-cache adapter", () => {
     const cache = createVinextDataCache({ env: { KV: env.CACHE }, options: { binding: "KV", ctx: { binding: "NOPE" } } as never });
     expect(await cache.get("/p")).toBeNull();
     expect(String(errors.mock.calls[0]![0])).toMatch(/option ctx names the binding NOPE/);
+  });
+
+  it("setCacheHandler(new KVCacheHandler(env.KV)), vinext's imperative path, still hands every call to the handler", async () => {
+    const { setCacheHandler, getDataCacheHandler } = await import("vinext/shims/cache-handler");
+    const prefix = `vx-${crypto.randomUUID().slice(0, 8)}/`;
+    setCacheHandler(new KVCacheHandler(env.CACHE, { prefix }) as never);
+    await getDataCacheHandler().set("/imperative", page("<h1>i</h1>") as never, { cacheControl: { revalidate: 60 } } as never);
+    expect(await env.CACHE.get(await kvKeyFor(prefix, "/imperative"))).not.toBeNull();
+    expect(((await getDataCacheHandler().get("/imperative")) as { value: { html: string } }).value.html).toBe("<h1>i</h1>");
   });
 
   it("kvDataAdapter() returns the descriptor vinext expects, with kvDataAdapter's default binding, and accepts its options", () => {

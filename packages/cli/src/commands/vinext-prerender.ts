@@ -127,7 +127,7 @@ export async function prerenderVinext(options: VinextPrerenderOptions): Promise<
     }
   };
 
-  await get("/", { accept: "text/html" }); // reachable before anything else is tried
+  await checkServer(get, origin, root, build);
   const discovered = options.routes || options.fromTraffic ? [] : await discoverPaths(root, origin, build);
   const planned = choosePaths(discovered, options, log);
   if (options.dryRun) {
@@ -160,6 +160,22 @@ export async function prerenderVinext(options: VinextPrerenderOptions): Promise<
   });
   bar?.stop();
   return { buildId: build.buildId, planned, rendered, uncached, failed, seconds: (performance.now() - started) / 1000, origin };
+}
+
+/**
+ * That the server is up and runs this build, without rendering anything: vinext answers its
+ * static-params endpoint (204 for a route without params) only to a request carrying the
+ * build's prerender secret, and 404 to any other.
+ */
+async function checkServer(get: (path: string, headers: Record<string, string>) => Promise<Response>, origin: string, root: string, build: VinextBuild): Promise<void> {
+  const res = await get("/__vinext/prerender/static-params?pattern=%2F", { [SECRET_HEADER]: build.secret });
+  if (!res.ok) {
+    throw new CliError(
+      "ERR_NO_PRERENDER_SUPPORT",
+      `${origin} did not accept the prerender secret of the build in ${join(root, "dist")} (status ${res.status}): it runs another build, or is not a vinext app`,
+      "serve this build (`vite build && vite preview`, or deploy it) and pass its address, or point --root at the app whose build the server runs.",
+    );
+  }
 }
 
 /** Whether the page, HTML and RSC payload, reads back as a HIT within `timeoutMs` (vinext stores it after answering). */
