@@ -83,6 +83,8 @@ export function vinextCallCases(test: Case): void {
     handler.resetRequestCache?.();
     const reader = another();
     expect((await reader.get("/v/1"))?.cacheState, "a profile is stale-while-revalidate").toBe("stale");
-    expect((await reader.get("/v/2"))?.cacheState, "no profile: not fresh").not.toBeUndefined();
+    // No profile: what it does (Next 16 expires at once) is the revalidateTag cases' business; here, that the call lands.
+    const second = await reader.get("/v/2");
+    expect(second === null || second.cacheState === "stale", "no longer served as fresh").toBe(true);
   });
 }
