@@ -56,7 +56,9 @@ describe("what a vinext page costs in KV operations", () => {
 
   it("edge-isr reads fewer KV keys per hit than vinext's handler for a page with vinext's tags", () => {
     console.info(`[vinext costs] ${TAGS.length} tags per page\n${JSON.stringify(rows, null, 2)}`);
-    expect(rows["edge-isr"]!["reads per hit (fresh isolate)"]).toBe(1);
+    const ours = rows["edge-isr"]!["reads per hit (fresh isolate)"] as number;
+    expect(ours, "edge-isr's per-hit budget in a fresh isolate: the entry, at most one more read").toBeLessThanOrEqual(2);
     expect(rows.vinext!["reads per hit (fresh isolate)"], "vinext reads the entry and one key per tag").toBe(1 + TAGS.length);
+    expect(ours).toBeLessThan(1 + TAGS.length);
   });
 });
