@@ -17,13 +17,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import Cloudflare from "cloudflare";
-import { type KVNamespaceLike, KVCacheHandler, kvKeyFor, parseMetadata } from "@edge-isr/kv-cache-handler";
-import { CliError, redact, redactedLogger } from "../errors.js";
+import { ENTRY_PREFIX, HASHED_PREFIX, KVCacheHandler, kvKeyFor, parseMetadata } from "@edge-isr/kv-cache-handler";
+import { CliError } from "../errors.js";
 import { findSourceConfig, namespaceIdFor } from "../config.js";
 import { openLocal } from "../kv/local.js";
 import { openRemote, type RemoteOptions } from "../kv/remote.js";
 import type { KVEntry, KVListed, KVTarget } from "../kv/target.js";
+import { capture, localSource, pacedFetch, remoteSource, type Source } from "./vinext-migrate-io.js";
 import { decide, pageBuild, type SkipReason, VINEXT_ENTRY_PREFIX, VINEXT_TAG_PREFIX, vinextPrefix } from "./vinext-format.js";
 
 /** Cloudflare's REST API allows about 1,200 requests per 5 minutes per user. */
@@ -89,40 +89,6 @@ interface State {
   result: MigrateResult;
 }
 
-/** Where reads and deletes go: the local state (one key at a time, no limits), or the API in bulk. */
-interface Source {
-  read(keys: string[]): Promise<Map<string, string | null>>;
-  remove(keys: string[]): Promise<void>;
-}
-
-/**
- * At most `max` requests per `windowMs` (a sliding window). Wraps `fetch`, so every HTTP
- * request the Cloudflare client makes, its own retries included, waits its turn and counts.
- */
-export function pacedFetch(max: number, windowMs: number, inner: typeof fetch, clock: { now: () => number; sleep: (ms: number) => Promise<void> }) {
-  const recent: number[] = [];
-  let made = 0;
-  let turn = Promise.resolve();
-  const take = () =>
-    (turn = turn.then(async () => {
-      for (;;) {
-        const now = clock.now();
-        while (recent.length && recent[0]! <= now - windowMs) recent.shift();
-        if (recent.length < max) {
-          recent.push(now);
-          made++;
-          return;
-        }
-        await clock.sleep(recent[0]! + windowMs - now);
-      }
-    }));
-  const paced: typeof fetch = async (input, init) => {
-    await take();
-    return inner(input, init);
-  };
-  return { fetch: paced, made: () => made };
-}
-
 const emptyResult = (namespace: string, dryRun: boolean): MigrateResult => ({
   namespace,
   seen: 0,
@@ -166,18 +132,8 @@ export async function migrateVinext(options: MigrateOptions): Promise<MigrateRes
   }
   log(`migrating vinext's entries (${prefix}${VINEXT_ENTRY_PREFIX}*) into edge-isr's in ${target.description}${options.dryRun ? " — dry run, nothing is written" : ""}${state ? `, resuming after ${JSON.stringify(state.after.slice(0, 120))}` : ""}`);
   try {
-    // vinext's tag clock: every revalidated tag and when (one key per tag).
-    const tagKeys: string[] = [];
-    for await (const listed of target.list(`${prefix}${VINEXT_TAG_PREFIX}`)) tagKeys.push(listed.name);
-    const tagTimes = new Map<string, number>();
-    for (let i = 0; i < tagKeys.length; i += READ_CHUNK) {
-      for (const [name, value] of await source.read(tagKeys.slice(i, i + READ_CHUNK))) {
-        if (value !== null) tagTimes.set(name.slice(prefix.length + VINEXT_TAG_PREFIX.length), Number(value));
-      }
-    }
-    // edge-isr's own entries: one it wrote as new or newer than vinext's is kept.
-    const ours = new Map<string, number>();
-    for (const kind of ["e:", "h:"]) for await (const listed of target.list(`${prefix}${kind}`)) ours.set(listed.name, parseMetadata(listed.metadata)?.m ?? 0);
+    const { tagKeys, tagTimes } = await readTagClock(target, source, prefix);
+    const ours = await listOurs(target, prefix);
 
     const captured: KVEntry[] = [];
     const builds = new Set(options.builds ?? []);
@@ -258,81 +214,24 @@ export async function migrateVinext(options: MigrateOptions): Promise<MigrateRes
   }
 }
 
-/** A KV namespace that keeps what KVCacheHandler writes, as entries to upload (`expirationTtl` made absolute). */
-function capture(into: KVEntry[], now: () => number): KVNamespaceLike {
-  return {
-    getWithMetadata: async () => ({ value: null, metadata: null }),
-    async put(key, value, options) {
-      const bytes = typeof value === "string" ? new TextEncoder().encode(value) : value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice();
-      const expiration = options?.expiration ?? (options?.expirationTtl ? Math.floor(now() / 1000) + options.expirationTtl : undefined);
-      into.push({ key, value: bytes, metadata: options?.metadata, ...(expiration ? { expiration } : {}) });
-    },
-    delete: async () => {},
-    list: async () => ({ keys: [], list_complete: true }),
-  };
+/** vinext's tag clock: every revalidated tag and when (one key per tag, read 100 at a time). */
+async function readTagClock(target: KVTarget, source: Source, prefix: string): Promise<{ tagKeys: string[]; tagTimes: Map<string, number> }> {
+  const tagKeys: string[] = [];
+  for await (const listed of target.list(`${prefix}${VINEXT_TAG_PREFIX}`)) tagKeys.push(listed.name);
+  const tagTimes = new Map<string, number>();
+  for (let i = 0; i < tagKeys.length; i += READ_CHUNK) {
+    for (const [name, value] of await source.read(tagKeys.slice(i, i + READ_CHUNK))) {
+      if (value !== null) tagTimes.set(name.slice(prefix.length + VINEXT_TAG_PREFIX.length), Number(value));
+    }
+  }
+  return { tagKeys, tagTimes };
 }
 
-function localSource(target: KVTarget): Source {
-  return {
-    async read(keys) {
-      const out = new Map<string, string | null>();
-      for (const key of keys) {
-        const hit = await target.get(key);
-        out.set(key, hit ? new TextDecoder().decode(hit.value) : null);
-      }
-      return out;
-    },
-    async remove(keys) {
-      for (const key of keys) await target.delete(key);
-    },
-  };
-}
-
-/** Bulk reads (100 keys a request) and deletes (10,000 a request) through the API; the writes go through `target`. */
-function remoteSource(target: KVTarget, namespace: string, remote: Partial<RemoteOptions>): Source {
-  const accountId = remote.accountId ?? process.env.CLOUDFLARE_ACCOUNT_ID!;
-  const client = new Cloudflare({
-    apiToken: remote.apiToken ?? process.env.CLOUDFLARE_API_TOKEN!,
-    maxRetries: remote.maxRetries ?? 4, // 429 and 5xx, Retry-After honoured by the client
-    logger: redactedLogger,
-    ...(remote.baseURL ?? process.env.CLOUDFLARE_API_BASE_URL ? { baseURL: remote.baseURL ?? process.env.CLOUDFLARE_API_BASE_URL } : {}),
-    ...(remote.fetch ? { fetch: remote.fetch } : {}),
-  });
-  const fail = (what: string, error: unknown): never => {
-    throw new CliError("ERR_KV_API", `${what} failed: ${redact(String((error as Error)?.message ?? error))}`, "check the token and namespace, then run the command again with --resume (it continues where it stopped).");
-  };
-  let bulkDelete = true;
-  return {
-    async read(keys) {
-      const out = new Map<string, string | null>();
-      if (!keys.length) return out;
-      try {
-        const res = (await client.kv.namespaces.bulkGet(namespace, { account_id: accountId, keys, type: "text" })) as { values?: Record<string, unknown> } | null;
-        for (const key of keys) {
-          const value = res?.values?.[key];
-          out.set(key, value === undefined || value === null ? null : typeof value === "string" ? value : JSON.stringify(value));
-        }
-      } catch (error) {
-        fail(`a bulk read of ${keys.length} keys`, error);
-      }
-      return out;
-    },
-    async remove(keys) {
-      for (let i = 0; i < keys.length; i += 10_000) {
-        const batch = keys.slice(i, i + 10_000);
-        if (bulkDelete) {
-          try {
-            await client.kv.namespaces.bulkDelete(namespace, { account_id: accountId, body: batch });
-            continue;
-          } catch (error) {
-            if ((error as { status?: number }).status !== 404) fail(`a bulk delete of ${batch.length} keys`, error);
-            bulkDelete = false; // no bulk endpoint (Miniflare's mirror): one DELETE per key
-          }
-        }
-        for (const key of batch) await target.delete(key);
-      }
-    },
-  };
+/** edge-isr's own entries and when each was written (from the listing's metadata): one as new or newer than vinext's is kept. */
+async function listOurs(target: KVTarget, prefix: string): Promise<Map<string, number>> {
+  const ours = new Map<string, number>();
+  for (const kind of [ENTRY_PREFIX, HASHED_PREFIX]) for await (const listed of target.list(`${prefix}${kind}`)) ours.set(listed.name, parseMetadata(listed.metadata)?.m ?? 0);
+  return ours;
 }
 
 function readState(path: string, namespace: string, prefix: string): State {
