@@ -10,7 +10,7 @@
  *   import { node22 } from "./node22.mjs"   → { node, bin, env } for spawning
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -43,7 +43,8 @@ export function node22() {
  */
 function install() {
   const parent = dirname(CACHE);
-  execFileSync("mkdir", ["-p", parent]);
+  mkdirSync(parent, { recursive: true });
+  rmSync(CACHE, { recursive: true, force: true }); // a copy without its binary is no copy
   const staging = mkdtempSync(join(parent, `node${MAJOR}-`));
   try {
     process.stderr.write(`[node22] installing node@${MAJOR} from the npm registry into ${CACHE} (once)\n`);
