@@ -44,7 +44,7 @@ export function node22() {
 function install() {
   const parent = dirname(CACHE);
   mkdirSync(parent, { recursive: true });
-  rmSync(CACHE, { recursive: true, force: true }); // a copy without its binary is no copy
+  if (!existsSync(join(CACHE, "node_modules", "node", "bin", "node"))) rmSync(CACHE, { recursive: true, force: true }); // a copy without its binary is no copy
   const staging = mkdtempSync(join(parent, `node${MAJOR}-`));
   try {
     process.stderr.write(`[node22] installing node@${MAJOR} from the npm registry into ${CACHE} (once)\n`);
