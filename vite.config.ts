@@ -1,7 +1,7 @@
 /**
  * Root Vitest config: one project per place tests run.
  * - `workerd`: handler and contract tests inside workerd on Miniflare's real KV.
- * - `workerd-demo`: the demo's routes under injected KV faults, inside workerd.
+ * - `workerd-demo`: the demo's routes under injected KV faults and hostile traffic, inside workerd.
  * - `node`: tests that drive Miniflare or built artefacts from Node.
  * - `e2e`: the demo in real Chromium, under vite preview and vite dev.
  * - `vinext`: apps/vinext, a real vinext app on the declarative adapter, under vite preview.
@@ -16,7 +16,7 @@ export default defineConfig({
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
         test: {
           name: "workerd",
-          include: ["packages/{kv-cache-handler,runtime}/test/**/*.test.ts", "test/contract/**/*.test.ts", "test/fuzz/**/*.test.ts"],
+          include: ["packages/{kv-cache-handler,runtime}/test/**/*.test.ts", "test/contract/**/*.test.ts", "test/fuzz/**/*.test.ts", "test/scale/**/*.test.ts"],
           exclude: ["test/contract/vinext*.test.ts"],
         },
       },
@@ -36,12 +36,14 @@ export default defineConfig({
         },
       },
       {
-        // The demo's own routes (apps/demo/src/shop.ts) under KV faults, inside workerd.
+        // The demo's own routes (apps/demo/src/shop.ts) under KV faults and hostile traffic, inside workerd.
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { kvNamespaces: ["CACHE", "DB"] } })],
         resolve: { alias: { "virtual:client-assets": new URL("./test/helpers/client-assets.ts", import.meta.url).pathname } },
         test: {
           name: "workerd-demo",
           include: ["test/faults/**/*.test.ts"],
+          // Hundreds of React renders per test, sharing two cores with the other files: no test here asserts time.
+          testTimeout: 30_000,
         },
       },
       {

@@ -9,9 +9,11 @@
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { describeSecret } from "./demo-secret.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const demo = resolve(root, "apps/demo");
@@ -41,7 +43,9 @@ if (args.help) {
   --persist-to <dir>  local KV state directory (default apps/demo/.wrangler/state)
   --no-prerender      serve without prerendering (every page starts as a MISS)
 
-Environment: DEMO_REVALIDATE_SECONDS (freshness window, default 20), DEMO_ADMIN_SECRET.`);
+Environment: DEMO_REVALIDATE_SECONDS (freshness window, default 20); EDGE_ISR_SECRET, the admin and
+revalidation secret (or put EDGE_ISR_SECRET=… in apps/demo/.dev.vars; without it "edge-isr-demo",
+accepted on localhost only). The secret never goes into the build's wrangler.json.`);
   process.exit(0);
 }
 const dev = args.dev;
@@ -77,7 +81,13 @@ const started = Date.now();
 await run("building @edge-isr/kv-cache-handler, @edge-isr/runtime and the edge-isr command", "npm", ["run", "build", "--silent", "--prefix", root]);
 
 const { createBuilder, createServer, preview } = await import("vite");
-const prune = () => run("pruning older builds' entries (edge-isr prune --keep 1)", process.execPath, [cli, "prune", "--keep", "1", "--persist-to", persistTo]);
+// The CACHE namespace's local state: prune has nothing to do (and says so, exit 1) before the first run.
+const cacheId = /\[\[kv_namespaces\]\]\s*binding\s*=\s*"CACHE"\s*id\s*=\s*"([^"]+)"/.exec(readFileSync(resolve(demo, "wrangler.toml"), "utf8"))?.[1];
+// In dev the Worker serves build "dev", whatever dist/ holds from an earlier build: keep it by name.
+const prune = () =>
+  cacheId && existsSync(join(persistTo, "v3", "kv", cacheId))
+    ? run("pruning older builds' entries (edge-isr prune --keep 1)", process.execPath, [cli, "prune", "--keep", "1", "--persist-to", persistTo, ...(dev ? ["--keep-build", "dev"] : [])])
+    : undefined;
 let server;
 if (dev) {
   // vite dev serves build "dev" from the sources: prerender through it (edge-isr prerender --url),
@@ -98,8 +108,9 @@ if (dev) {
   const builder = await createBuilder({ root: demo, logLevel: "warn", mode: "production" });
   await builder.buildApp();
   if (prerenderPages) {
-    await run("prerendering the pages into the local KV state (edge-isr prerender)", process.execPath, [cli, "prerender", "--persist-to", persistTo]);
+    // Pruned first (the new build is the Worker's own: kept), so the pages are served right after they are rendered.
     await prune();
+    await run("prerendering the pages into the local KV state (edge-isr prerender)", process.execPath, [cli, "prerender", "--persist-to", persistTo]);
   }
   server = await preview({ root: demo, preview: { port, strictPort: false } });
 }
@@ -114,7 +125,7 @@ Try this (every page shows a badge: HIT / STALE / MISS, when it was generated, i
   1. ${url}/products/1 — HIT: rendered at build time by edge-isr prerender, served from KV.
   2. Wait ${windowSeconds} s and reload — STALE: the old page at once while a new one renders; reload again: HIT, new time.
   3. ${url}/products/1/reviews — not prerendered: MISS on the first visit, HIT on the next.
-  4. ${url}/admin — change a price (secret: edge-isr-demo on localhost); the product page shows it on the next view.
+  4. ${url}/admin — change a price (secret: ${describeSecret(process.env, resolve(demo, ".dev.vars"))}); the product page shows it on the next view.
   5. ${url}/admin/cache — every entry in KV (route, build, size, age, state, tags); purge a tag.
   Or from a terminal: curl -sI ${url}/products/1 | grep -i x-edge-isr
 

@@ -6,8 +6,13 @@
  * Environment variables read here, at `vite dev` / `vite build` time, become the
  * Worker's vars (so `edge-isr prerender` and `vite preview` see the same values):
  *   DEMO_REVALIDATE_SECONDS  freshness window of every page (default 20)
- *   DEMO_ADMIN_SECRET        the admin secret (default "edge-isr-demo", honoured on localhost only)
  *   DEMO_PERSIST_TO          where vite dev / preview keep the local KV state (default .wrangler/state)
+ *
+ * The secret, EDGE_ISR_SECRET, is never a var: a var lands in dist/…/wrangler.json and
+ * `wrangler deploy` would publish it in plain text. Locally it comes from .dev.vars
+ * (gitignored) or, when exported, from the environment, declared as a secret so the
+ * plugin reads it there; deployed, from `wrangler secret put EDGE_ISR_SECRET`. Without it
+ * the demo's admin accepts "edge-isr-demo" on localhost only.
  */
 import { cloudflare } from "@cloudflare/vite-plugin";
 import react from "@vitejs/plugin-react";
@@ -24,9 +29,11 @@ export default defineConfig(({ command, isPreview }) => ({
       inspectorPort: false,
       persistState: process.env.DEMO_PERSIST_TO ? { path: process.env.DEMO_PERSIST_TO } : true,
       config: {
+        // Declared only when exported: the plugin then takes it from the environment (and
+        // .dev.vars), never from wrangler.json; undeclared, nothing warns about a missing secret.
+        ...(process.env.EDGE_ISR_SECRET ? { secrets: { required: ["EDGE_ISR_SECRET"] } } : {}),
         vars: {
           REVALIDATE_SECONDS: process.env.DEMO_REVALIDATE_SECONDS ?? "20",
-          ...(process.env.DEMO_ADMIN_SECRET ? { ADMIN_SECRET: process.env.DEMO_ADMIN_SECRET } : {}),
           // Pages of one build live under its id; dev always uses "dev".
           BUILD_ID: command === "serve" ? "dev" : `build-${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}`,
           // `npm run dev` prerenders through the dev server (edge-isr prerender --url) with this token.

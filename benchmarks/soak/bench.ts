@@ -7,6 +7,7 @@
  * a trivial Worker under the same load. Fails on any 5xx or a failed sanity
  * check. Run through run.mjs (`npm run bench -w @edge-isr/bench-soak`).
  */
+import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -33,9 +34,10 @@ const revalidation = (i: number): Revalidation => {
 if (!Number.isFinite(SECONDS) || SECONDS < 5) throw new Error(`SOAK_SECONDS must be a number ≥ 5, got ${process.env.SOAK_SECONDS}`);
 const here = (path: string) => new URL(path, import.meta.url); // bench.mjs runs from results/
 const built = JSON.parse(readFileSync(here("./demo/dist/edge_isr_demo/wrangler.json"), "utf8")) as { vars: Record<string, string>; compatibility_flags: string[] };
-const { REVALIDATE_SECONDS, ADMIN_SECRET } = built.vars;
-const windowSeconds = Number(REVALIDATE_SECONDS);
-if (!ADMIN_SECRET || !(windowSeconds >= 1)) throw new Error("the soak's demo build has no ADMIN_SECRET or REVALIDATE_SECONDS var");
+const windowSeconds = Number(built.vars.REVALIDATE_SECONDS);
+if (!(windowSeconds >= 1)) throw new Error("the soak's demo build has no REVALIDATE_SECONDS var");
+/** The revalidation secret: a binding, as `wrangler secret put` gives one — never in the build. */
+const EDGE_ISR_SECRET = randomUUID();
 const miniflareVersion = (JSON.parse(readFileSync(new URL(import.meta.resolve("miniflare/package.json")), "utf8")) as { version: string }).version;
 
 const log = (message: string) => console.error(`[soak] ${message}`);
@@ -79,7 +81,9 @@ const demo = await start({
   script: readFileSync(here("./worker.js"), "utf8"),
   scriptPath: here("./worker.js").pathname,
   kvNamespaces: ["CACHE", "DB"],
-  bindings: built.vars,
+  // The production setup, as the demo's wrangler.toml has it: invalidations through the coordinator.
+  durableObjects: { EDGE_ISR_COORDINATOR: { className: "EdgeIsrCoordinator", useSQLite: true } },
+  bindings: { ...built.vars, EDGE_ISR_SECRET },
   compatibilityDate: "2026-04-01",
   // nodejs_als: the wrapper's AsyncLocalStorage (the demo itself uses no flag).
   compatibilityFlags: [...built.compatibility_flags, "nodejs_als"],
@@ -116,7 +120,7 @@ async function run(base: string, workerd: { pid: number; cpuMicros(): number }) 
   const rss = sampleRss(workerd.pid);
   const started = performance.now();
   const cpu0 = { workerd: workerd.cpuMicros(), node: process.cpuUsage() };
-  const revalidations = revalidateEverySecond(base, ADMIN_SECRET!, revalidation);
+  const revalidations = revalidateEverySecond(base, EDGE_ISR_SECRET, revalidation);
   const loaded = await load(base, MIX, CONNECTIONS, SECONDS);
   await revalidations.stop();
   const cores = {

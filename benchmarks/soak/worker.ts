@@ -17,6 +17,9 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import demo from "soak:demo";
 import { countingKV, type CountingKV, type KVCounts } from "../../test/helpers/counting-kv.js";
 
+// The demo's coordinator Durable Object, bound by bench.ts as the demo's wrangler.toml binds it.
+export { EdgeIsrCoordinator } from "@edge-isr/kv-cache-handler";
+
 interface Env {
   CACHE: KVNamespace;
   DB: KVNamespace;

@@ -2,7 +2,7 @@
  * What the contract suite needs from an implementation. `create()` returns a
  * fresh fixture on its own key prefix, so tests never race on keys.
  */
-import type { CacheHandler, CacheHandlerValue, SweepResult } from "../../packages/kv-cache-handler/src/index.js";
+import type { CacheHandler, CacheHandlerValue, InvalidationResult } from "../../packages/kv-cache-handler/src/index.js";
 import type { CountingKV } from "../helpers/counting-kv.js";
 
 export interface TestClock {
@@ -13,7 +13,7 @@ export interface TestClock {
 }
 
 export interface HandlerUnderTest extends CacheHandler {
-  invalidate?(tags: string | string[], durations?: { expire?: number }): Promise<SweepResult>;
+  invalidate?(tags: string | string[], durations?: { expire?: number }): Promise<InvalidationResult>;
 }
 
 export interface HandlerFixture {
@@ -32,6 +32,11 @@ export interface HandlerFixture {
   /** Errors the handler reported (`onError`) and warnings it logged. */
   errors: { code: string; message: string }[];
   warnings: string[];
+  /**
+   * How the handler keeps its tag clock, for the cost cases: one record per tag
+   * in KV, a coordinator's snapshot, or its own way (another implementation).
+   */
+  tagClock: "kv" | "coordinator" | "own";
   /** Extra options for the handler (e.g. a short read timeout). */
   with(options: Record<string, unknown>): HandlerUnderTest;
 }

@@ -16,8 +16,8 @@ function kvFixture(load: () => Promise<HandlerModule> | HandlerModule, base: sou
   return async (): Promise<HandlerFixture> => {
     const { KVCacheHandler, kvKeyFor } = await load();
     const prefix = `${base.prefix ?? ""}t-${crypto.randomUUID().slice(0, 8)}/`;
-    const counting = countingKV(env.CACHE);
     const clock = manualClock();
+    const counting = countingKV(env.CACHE, { now: clock.now });
     const errors: HandlerFixture["errors"] = [];
     const warnings: string[] = [];
     const make = (options: Record<string, unknown> = {}) =>
@@ -30,16 +30,18 @@ function kvFixture(load: () => Promise<HandlerModule> | HandlerModule, base: sou
         logger: { warn: (m: string) => warnings.push(m), error: () => {} },
         ...options,
       });
-    return { handler: make(), another: () => make(), counting, rawKV: env.CACHE, clock, locate: (k) => kvKeyFor(prefix, k), errors, warnings, with: make };
+    const mode = base.coordinator ? "coordinator" : "kv";
+    return { handler: make(), another: () => make(), counting, rawKV: env.CACHE, clock, locate: (k) => kvKeyFor(prefix, k), errors, warnings, with: make, tagClock: mode };
   };
 }
 
-testCacheHandler({ name: "KVCacheHandler (source)", create: kvFixture(() => source) });
+testCacheHandler({ name: "KVCacheHandler (source, KV-only tag clock)", create: kvFixture(() => source) });
+testCacheHandler({ name: "KVCacheHandler (source, coordinator)", create: kvFixture(() => source, { coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE" }) });
 testCacheHandler({ name: "KVCacheHandler (prefix, cacheTtl 30)", create: kvFixture(() => source, { prefix: "build-42/", cacheTtl: 30 }) });
 testCacheHandler({
-  name: "KVCacheHandler (built dist/index.js)",
+  name: "KVCacheHandler (built dist/index.js, coordinator)",
   // @ts-ignore: built by `npm run build`, which `npm test` runs first
-  create: kvFixture(() => import("../../packages/kv-cache-handler/dist/index.js") as Promise<HandlerModule>),
+  create: kvFixture(() => import("../../packages/kv-cache-handler/dist/index.js") as Promise<HandlerModule>, { coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE" }),
 });
 
 // The object vinext's `cache.data` slot gets from @edge-isr/kv-cache-handler/vinext: the same

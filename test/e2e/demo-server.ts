@@ -24,7 +24,8 @@ export async function startDemo(mode: "preview" | "dev", revalidateSeconds: numb
   const args = ["scripts/demo.mjs", "--port", String(port), "--persist-to", state, ...(mode === "dev" ? ["--dev"] : [])];
   const server = await startServer(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, DEMO_REVALIDATE_SECONDS: String(revalidateSeconds), FORCE_COLOR: "0" },
+    // EDGE_ISR_SECRET unset: the tests use the documented local default secret.
+    env: { ...process.env, EDGE_ISR_SECRET: undefined, DEMO_REVALIDATE_SECONDS: String(revalidateSeconds), FORCE_COLOR: "0" },
     ready: (log) => /^ready: (\S+?)\/?$/m.exec(log)?.[1],
   });
   return {

@@ -5,6 +5,8 @@
  * timed: the only clock is the freshness window the demo is started with.
  */
 import { mkdirSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Browser, openBrowser } from "./browser";
@@ -41,16 +43,42 @@ async function visit(page: Page, url: string, navigate?: () => Promise<unknown>)
   };
 }
 
+/** Signs in on the admin page open in `page` if it asks for the secret, as a person would. */
+async function signInIfAsked(page: Page) {
+  const form = page.locator('[data-testid="sign-in"]');
+  if (!(await form.count())) return;
+  await form.locator('input[name="secret"]').fill(SECRET);
+  await Promise.all([page.waitForURL(/\?notice=signed-in$/), form.locator('button[type="submit"]').click()]);
+}
+
 /** Submits product `id`'s form in /admin, as a person would, and waits for the confirmation. */
 async function editProduct(page: Page, url: string, id: string, edit: { name?: string; price?: string; mode?: "expire" | "stale" }) {
   await page.goto(`${url}/admin`);
+  await signInIfAsked(page);
   const form = page.locator(`[data-testid="edit-${id}"]`);
   if (edit.name !== undefined) await form.locator('input[name="name"]').fill(edit.name);
   if (edit.price !== undefined) await form.locator('input[name="price"]').fill(edit.price);
   if (edit.mode) await form.locator("select").selectOption(edit.mode);
-  await form.locator('input[name="secret"]').fill(SECRET);
-  await Promise.all([page.waitForURL(/\/admin\?ok=/), form.locator('button[type="submit"]').click()]);
+  await Promise.all([page.waitForURL(/\/admin\?notice=saved/), form.locator('button[type="submit"]').click()]);
   await expect(page.textContent('[data-testid="flash"]')).resolves.toContain(`saved product ${id}`);
+}
+
+/** A page on another origin (another port of localhost: same site, so SameSite cookies go along) that posts a form to the demo. */
+async function attackerSite(target: string, fields: Record<string, string>): Promise<{ url: string; close(): Promise<void> }> {
+  const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`).join("");
+  const server: Server = createServer((_, res) => {
+    res.writeHead(200, { "content-type": "text/html" });
+    res.end(`<!doctype html><form method="post" action="${target}">${inputs}</form><script>document.forms[0].submit()</script>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, resolve));
+  const url = `http://${new URL(target).hostname}:${(server.address() as AddressInfo).port}/`;
+  return {
+    url,
+    close: () => {
+      server.closeAllConnections(); // the browser keeps its connection alive
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
@@ -66,14 +94,21 @@ for (const mode of ["preview", "dev"] as const) {
       mkdirSync(SHOTS, { recursive: true });
       [demo, browser] = await Promise.all([startDemo(mode, WINDOW_SECONDS), openBrowser()]);
       page = browser.page;
+      // What a browser on a Cloudflare zone with Google Analytics carries: every visit below sends them.
+      await page.context().addCookies([
+        { name: "__cf_bm", value: "aZ9.bY8-1700000000-1.0.1.1-cXyZ", url: demo.url },
+        { name: "_ga", value: "GA1.1.123456789.1700000000", url: demo.url },
+      ]);
     });
     afterAll(async () => {
       await browser?.close();
       await demo?.stop();
     });
 
-    it("serves a prerendered product page as a HIT on the first visit, generated before the server was up", async () => {
+    it("serves a prerendered product page as a HIT on the first visit, generated before the server was up — with __cf_bm and _ga cookies", async () => {
+      const cookies = page.waitForRequest((r) => r.url() === `${demo.url}/products/1`).then((r) => r.allHeaders());
       const v = await visit(page, `${demo.url}/products/1`);
+      expect((await cookies).cookie).toMatch(/^(?=.*__cf_bm=)(?=.*_ga=)/);
       firstVisit.set("/products/1", v);
       expect(v).toMatchObject({ status: 200, header: "HIT", badge: "HIT" });
       expect(v.generatedAt).toBeLessThan(demo.readyAt);
@@ -121,30 +156,49 @@ for (const mode of ["preview", "dev"] as const) {
         .toBe("HIT Isolate Iced Tea, large");
     });
 
-    it("refuses an admin edit with a wrong secret and changes nothing", async () => {
-      const res = await fetch(`${demo.url}/admin/products/5`, {
-        method: "POST",
-        body: new URLSearchParams({ name: "hacked", price: "0.01", secret: "not-the-secret" }),
-        redirect: "manual",
-      });
-      expect(res.status).toBe(401);
-      expect(await res.text()).toContain("wrong admin secret");
+    it("refuses an admin edit without a session, and a sign-in with a wrong secret, and changes nothing", async () => {
+      const edit = await fetch(`${demo.url}/admin/products/5`, { method: "POST", body: new URLSearchParams({ name: "hacked", price: "0.01" }), redirect: "manual" });
+      expect(edit.status).toBe(401);
+      expect(await edit.text()).toContain("sign in first");
+      const signIn = await fetch(`${demo.url}/admin/sign-in`, { method: "POST", body: new URLSearchParams({ secret: "not-the-secret" }), redirect: "manual" });
+      expect(signIn.status).toBe(401);
+      expect(await signIn.text()).toContain("wrong admin secret");
+      // The banner said which secret is in use (issue 14: it kept naming the default when another was set).
+      expect(demo.output()).toContain(`/admin — change a price (secret: ${SECRET} (the local default, accepted on localhost only; set EDGE_ISR_SECRET to change it))`);
       await visit(page, `${demo.url}/products/5`);
+      await expect(page.textContent('[data-testid="product-name"]')).resolves.toBe("Prerendered Pretzel");
+    });
+
+    it("refuses a form another origin posts to the admin, though the browser is signed in and sends its session cookie", async () => {
+      for (const [path, fields] of [["/admin/purge", { tag: "products" }], ["/admin/sign-in", { secret: SECRET }], ["/admin/products/5", { name: "hacked", price: "0.01", mode: "expire" }]] as const) {
+        const attacker = await attackerSite(`${demo.url}${path}`, fields);
+        try {
+          const [refused] = await Promise.all([page.waitForResponse((r) => r.url() === `${demo.url}${path}`), page.goto(attacker.url)]);
+          expect(refused.status(), path).toBe(403);
+          expect((await refused.request().allHeaders()).cookie ?? "", path).toContain("edge_isr_admin="); // the session went along: only the origin check stopped it
+          expect(await refused.text()).toContain("not sent from this site");
+        } finally {
+          await attacker.close();
+        }
+      }
+      // Chromium logs each refused navigation as a failed load: expected here, so not counted as errors below.
+      const refusedLoads = (e: string) => e.startsWith("console: Failed to load resource: the server responded with a status of 403") && e.includes(`(${demo.url}/admin/`);
+      browser.errors.splice(0, browser.errors.length, ...browser.errors.filter((e) => !refusedLoads(e)));
+      // Not purged (that would make it a MISS), not edited.
+      expect(["HIT", "STALE"]).toContain((await visit(page, `${demo.url}/products/5`)).header);
       await expect(page.textContent('[data-testid="product-name"]')).resolves.toBe("Prerendered Pretzel");
     });
 
     it("lists the entries in the inspector and purges a tag from it", async () => {
       await visit(page, `${demo.url}/admin/cache`);
+      await signInIfAsked(page);
       const rows = page.locator('[data-testid="entries"] tbody tr');
       const routes = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-route")));
       expect(routes).toEqual(expect.arrayContaining(["/", "/products/1", "/products/3", "/products/6", "/products/1/reviews"]));
-      const row3 = page.locator('[data-testid="entries"] tbody tr[data-route="/products/3"]');
-      await expect(row3.locator("td").nth(5).textContent()).resolves.toContain("product:3");
       await page.screenshot({ path: `${SHOTS}${mode}-inspector.png`, fullPage: true });
 
-      await page.locator('[data-testid="purge-form"] input[name="secret"]').fill(SECRET);
-      await Promise.all([page.waitForURL(/\/admin\/cache\?ok=/), page.click('[data-testid="purge-product:3"]')]);
-      await expect(page.textContent('[data-testid="flash"]')).resolves.toMatch(/^purged product:3: 1 entry expired$/);
+      await Promise.all([page.waitForURL(/\/admin\/cache\?notice=purged/), page.click('[data-testid="purge-product:3"]')]);
+      await expect(page.textContent('[data-testid="flash"]')).resolves.toMatch(/^purged product:3: every entry carrying it expired, through the (coordinator|tag records in KV)$/);
       const after = await page.locator('[data-testid="entries"] tbody tr[data-route="/products/3"]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-state")));
       expect(after.every((state) => state === "expired")).toBe(true);
       expect((await visit(page, `${demo.url}/products/3`)).header).toBe("MISS");

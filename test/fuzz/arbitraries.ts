@@ -19,3 +19,18 @@ export const hostilePath = fc.oneof(
 
 /** Tags: up to 129 of them, up to 257 characters each. */
 export const hostileTags = fc.array(fc.oneof(hostileString(40), fc.string({ minLength: 256, maxLength: 257 })), { maxLength: 129 });
+
+/** Cookie names a browser on a real zone carries (Cloudflare's, analytics), ones nobody declared, and the test routes' personal ones. */
+const cookieName = fc.oneof(
+  fc.constantFrom("__cf_bm", "cf_clearance", "__cflb", "_cfuvid", "_ga", "_ga_K3Y9", "_gid", "_gat_UA-1", "_fbp", "_hjSessionUser_7", "ajs_anonymous_id", "_clck"),
+  fc.stringMatching(/^[A-Za-z0-9_.-]{1,16}$/),
+  fc.constantFrom("session", "sb-project-auth-token"),
+);
+
+/** A Cookie header: 0–8 cookies, each with a value that may be a secret the shared page must never show. */
+export const cookieJar = fc
+  .tuple(fc.array(fc.tuple(cookieName, fc.stringMatching(/^[A-Za-z0-9%._-]{0,40}$/)), { maxLength: 8 }), fc.constantFrom("; ", ";", ", "))
+  .map(([pairs, separator]) => pairs.map(([name, value]) => `${name}=${value}`).join(separator));
+
+/** Ids a crawler or an attacker sends for `/:id`: unknown, unicode, encoded, long. */
+export const unknownId = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/), hostileString(60).filter((s) => s.length > 0), fc.string({ minLength: 300, maxLength: 1500 }));

@@ -7,11 +7,15 @@ import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EdgeIsrCacheError, HandlerLimits, KVCacheHandler, KVLimits } from "@edge-isr/kv-cache-handler";
+import { countingKV } from "../helpers/counting-kv.js";
 import { hostileString, hostileTags } from "./arbitraries.js";
+
+/** Production's KV limits (1,000 operations per invocation, one write per second per key) around the real binding. */
+const limited = countingKV(env.CACHE);
 
 function handlerWithErrors() {
   const errors: EdgeIsrCacheError[] = [];
-  const handler = new KVCacheHandler(env.CACHE, {
+  const handler = new KVCacheHandler(limited.kv, {
     prefix: `fuzz-${crypto.randomUUID().slice(0, 8)}/`,
     onError: (error) => errors.push(error),
     logger: { warn: () => {}, error: () => {} },
@@ -26,6 +30,7 @@ describe("KVCacheHandler under generated input", () => {
   it("stores and reads back any key (unicode, traversal, NUL, 10 KB) and any tag list without throwing", async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(hostileString(300), fc.string({ minLength: 5000, maxLength: 10 * 1024 })), hostileTags, hostileString(2000), async (key, tags, html) => {
+        limited.reset(); // each generated case is one invocation
         const { handler, errors } = handlerWithErrors();
         await handler.set(key, page(html), { cacheControl: { revalidate: 60 }, tags });
         const got = await handler.get(key, { kind: "APP_PAGE" });
@@ -44,6 +49,7 @@ describe("KVCacheHandler under generated input", () => {
   it("never throws from get, whatever the key", async () => {
     await fc.assert(
       fc.asyncProperty(hostileString(600), async (key) => {
+        limited.reset();
         const { handler } = handlerWithErrors();
         await expect(handler.get(key, { kind: "APP_PAGE" })).resolves.toBeNull();
       }),
@@ -52,6 +58,7 @@ describe("KVCacheHandler under generated input", () => {
   });
 
   it("rejects a value over 25 MiB by name and limit, and keeps the entry stored before it", async () => {
+    limited.reset();
     const { handler, errors } = handlerWithErrors();
     await handler.set("/big", page("<p>the good copy</p>"), { cacheControl: { revalidate: 60 }, tags: [] });
     // Random bytes do not compress: 25 MiB + 1 of them stays over KV's limit after gzip.

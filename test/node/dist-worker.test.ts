@@ -19,9 +19,11 @@ export default {
     await handler.set("/p", { kind: "APP_PAGE", html: "<h1>hi</h1>", rscData: rsc.buffer, headers: {}, postponed: undefined, status: 200 },
       { cacheControl: { revalidate: 60 }, tags: ["t"] });
     const hit = await new KVCacheHandler(env.CACHE).get("/p");
-    await handler.revalidateTag("t");
+    await handler.revalidateTag("t", {});
     const stale = await new KVCacheHandler(env.CACHE).get("/p");
-    return Response.json({ html: hit.value.html, rsc: [...new Uint8Array(hit.value.rscData)], cc: hit.cacheControl, state: stale.cacheState });
+    await handler.revalidateTag("t");
+    const expired = await new KVCacheHandler(env.CACHE).get("/p");
+    return Response.json({ html: hit.value.html, rsc: [...new Uint8Array(hit.value.rscData)], cc: hit.cacheControl, state: stale.cacheState, expired });
   },
 };`;
 
@@ -42,7 +44,7 @@ describe("dist/index.js in a plain Worker", () => {
   it("stores, reads and invalidates with nothing but the one file", async () => {
     const res = await mf.dispatchFetch("http://localhost/");
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ html: "<h1>hi</h1>", rsc: [0, 1, 2, 255], cc: { revalidate: 60 }, state: "stale" });
+    expect(await res.json()).toEqual({ html: "<h1>hi</h1>", rsc: [0, 1, 2, 255], cc: { revalidate: 60 }, state: "stale", expired: null });
   });
 
   it("is one self-contained ESM file with no Node-only imports", () => {

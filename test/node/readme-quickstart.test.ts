@@ -1,8 +1,8 @@
 /**
  * The quick starts of the root and runtime READMEs, exactly as written: the
  * first ```ts block under "## Quick start" is bundled against the built
- * packages and served by Miniflare with a KV namespace `CACHE`. Two requests:
- * MISS, then HIT.
+ * packages and served by Miniflare with a KV namespace `CACHE` and the
+ * coordinator Durable Object. Two requests: MISS, then HIT.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -29,7 +29,15 @@ describe.each(["packages/runtime/README.md", "README.md"])("%s quick start", (fi
         "@edge-isr/kv-cache-handler": `${root}packages/kv-cache-handler/dist/index.js`,
       },
     });
-    mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, kvNamespaces: ["CACHE"], compatibilityDate: "2026-04-01" });
+    mf = new Miniflare({
+      modules: true,
+      script: bundle.outputFiles[0]!.text,
+      kvNamespaces: ["CACHE"],
+      // As the README's wrangler.toml binds it: the coordinator the quick start exports.
+      durableObjects: { EDGE_ISR_COORDINATOR: { className: "EdgeIsrCoordinator", useSQLite: true } },
+      bindings: { EDGE_ISR_SECRET: "quick-start-secret" },
+      compatibilityDate: "2026-04-01",
+    });
   });
   afterAll(() => mf?.dispose());
 
@@ -50,5 +58,12 @@ describe.each(["packages/runtime/README.md", "README.md"])("%s quick start", (fi
     }
     expect(second.headers.get("x-edge-isr-cache")).toBe("HIT");
     expect(await second.text()).toBe("<h1>Product 1</h1>");
+  });
+
+  it.runIf(readme.includes("revalidateEndpoint"))("its revalidation endpoint expires the page through the coordinator: the next request renders", async () => {
+    const res = await mf.dispatchFetch("http://localhost/_isr/revalidate", { method: "POST", headers: { authorization: "Bearer quick-start-secret" }, body: JSON.stringify({ tags: ["product:1"] }) });
+    const answer = await res.json();
+    expect(answer).toMatchObject({ revalidated: { tags: 1, paths: 0 }, expire: 0, via: "coordinator" });
+    expect((await mf.dispatchFetch("http://localhost/products/1")).headers.get("x-edge-isr-cache")).toBe("MISS");
   });
 });

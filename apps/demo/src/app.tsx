@@ -8,6 +8,12 @@ import { ProductPage } from "./pages/Product";
 import { Reviews } from "./pages/Reviews";
 import type { AppProps, PageData } from "./types";
 
+/** Why a 404 is cheap, as the runtime makes it (see the runtime README's "Not-found pages"). */
+const NOT_FOUND_NOTES = {
+  unlisted: "Only the catalogue's products are pages (dynamicParams: false): this answer was made without rendering a product or touching KV.",
+  brief: "This 404 is stored for five minutes — a flood of requests for it costs one render — and each route stores at most ten new ones per isolate at a time, so unknown URLs cannot fill KV.",
+} as const;
+
 function Page({ data }: { data: PageData }): ReactNode {
   switch (data.page) {
     case "catalogue":
@@ -25,7 +31,7 @@ function Page({ data }: { data: PageData }): ReactNode {
         <>
           <h1>Not found</h1>
           <p>
-            Nothing lives at <code>{data.path}</code>. This 404 is cached too, so a flood of requests for it costs one render.
+            Nothing lives at <code>{data.path}</code>. {data.note ? NOT_FOUND_NOTES[data.note] : null}
           </p>
         </>
       );

@@ -7,18 +7,20 @@
 import { KVCacheHandler, type KVCacheHandlerOptions } from "@edge-isr/kv-cache-handler";
 import { createISR, setCacheHandler, type ISROptions } from "@edge-isr/runtime";
 import { getProduct, listProducts, productIds } from "./db";
-import { adminSecret, editProduct, purgeTag, type ActionResult } from "./server/admin";
+import { adminPages } from "./server/admin-pages";
 import { renderDocument } from "./server/document";
-import { listEntries } from "./server/inspector";
-import type { Flash, PageData, Review } from "./types";
+import type { PageData, Review } from "./types";
 
 export interface Env {
   CACHE: KVNamespace;
   DB: KVNamespace;
+  /** The tag-clock coordinator (EdgeIsrCoordinator, exported by worker.tsx): invalidations are serialized there. */
+  EDGE_ISR_COORDINATOR?: DurableObjectNamespace;
   /** Freshness window of every page, seconds (from DEMO_REVALIDATE_SECONDS at build time). */
   REVALIDATE_SECONDS: string;
   BUILD_ID: string;
-  ADMIN_SECRET?: string;
+  /** The admin secret: the admin pages' sign-in and the revalidation endpoint's bearer token. */
+  EDGE_ISR_SECRET?: string;
   /** Set by `edge-isr prerender --build-id`. */
   EDGE_ISR_BUILD_ID?: string;
 }
@@ -42,7 +44,7 @@ export interface ShopOptions {
   /** Extra options of the KVCacheHandler. */
   handler?: KVCacheHandlerOptions;
   /** Extra options of the ISR pipeline (timeouts, logger). */
-  isr?: Partial<Pick<ISROptions<Env>, "cacheTimeoutMs" | "renderTimeoutMs" | "logger" | "onError" | "retryBackoff">>;
+  isr?: Partial<Pick<ISROptions<Env>, "cacheTimeoutMs" | "renderTimeoutMs" | "logger" | "onError" | "retryBackoff">> & { notFoundBudget?: { writes: number; perSeconds: number } };
   /** Clock in ms shared by the handler, the pipeline and the pages. Default `Date.now`. */
   now?: () => number;
 }
@@ -61,59 +63,53 @@ export function createShop(options: ShopOptions = {}) {
 
   function isrFor(env: Env) {
     const revalidate = revalidateOf(env);
+    const { notFoundBudget, ...isrOptions } = options.isr ?? {};
     return (isr ??= createISR<Env>({
-      ...options.isr,
+      ...isrOptions,
       now,
       buildId: buildIdOf,
       routes: [
         { path: "/", revalidate, tags: ["catalogue", "products"] },
-        { path: "/products/:id", revalidate, tags: ({ id }) => [`product:${id}`, "products"], staticParams: () => productIds().map((id) => ({ id })) },
-        // No staticParams: not prerendered, so its first request is a MISS.
+        // Only the catalogue's products: /products/<anything else> is a 404 with no render of a product and no KV.
+        { path: "/products/:id", revalidate, tags: ({ id }) => [`product:${id}`, "products"], staticParams: () => productIds().map((id) => ({ id })), dynamicParams: false },
+        // No staticParams: not prerendered, so its first request is a MISS; an unknown id's 404 is stored briefly, within the budget.
         { path: "/products/:id/reviews", revalidate, tags: ({ id }) => [`product:${id}`, "products"] },
       ],
+      notFound: {
+        ...(notFoundBudget ? { budget: notFoundBudget } : {}),
+        response: (request, env) => page(env, { page: "not-found", path: new URL(request.url).pathname, note: "unlisted" }, 404, false),
+      },
       render: async (request, { params, env, route }) => {
         if (route?.path === "/") return page(env, { page: "catalogue", products: await listProducts(env.DB) });
         const product = params.id === undefined ? undefined : await getProduct(env.DB, params.id);
-        // A 404 is cached like any page: a flood of requests for a missing product costs one render.
-        if (!product) return page(env, { page: "not-found", path: new URL(request.url).pathname }, 404);
+        // A 404 is stored for a few minutes (within the not-found budget): a flood of requests for it costs one render.
+        if (!product) return page(env, { page: "not-found", path: new URL(request.url).pathname, note: "brief" }, 404);
         if (route?.path === "/products/:id/reviews") return page(env, { page: "reviews", product, reviews: reviewsFor(product.id) });
         return page(env, { page: "product", product });
       },
-      // POST /_isr/revalidate with `Authorization: Bearer <ADMIN_SECRET>`; off without ADMIN_SECRET.
-      revalidateEndpoint: { secret: (env) => env.ADMIN_SECRET },
+      // POST /_isr/revalidate with `Authorization: Bearer <EDGE_ISR_SECRET>`; off without EDGE_ISR_SECRET.
+      revalidateEndpoint: { secret: (env) => env.EDGE_ISR_SECRET },
       fallback: (request, env) => admin(request, env),
     }));
   }
 
-  /** The admin pages: /admin, /admin/cache and their POST actions. Never cached. */
-  async function admin(request: Request, env: Env): Promise<Response> {
-    const url = new URL(request.url);
-    const { localDefault } = adminSecret(env, url);
-    const flash: Flash | undefined = url.searchParams.has("ok") ? { kind: "ok", text: url.searchParams.get("ok")!.slice(0, 300) } : undefined;
-    // Admin pages are never cached: no window on the badge, and no-store for browsers and CDNs.
+  /** The admin pages (server/admin-pages.ts): never cached, no-store for browsers and CDNs. */
+  function admin(request: Request, env: Env): Promise<Response> {
     const adminPage = async (data: PageData, status = 200) => {
       const response = await page(env, data, status, false);
       response.headers.set("cache-control", "no-store");
       return response;
     };
-    const answer = async (result: ActionResult, view: () => Promise<PageData>) =>
-      "redirect" in result ? Response.redirect(new URL(result.redirect, url).toString(), 303) : adminPage({ ...(await view()), flash: result.flash } as PageData, result.status);
-    const adminView = async (): Promise<PageData> => ({ page: "admin", products: await listProducts(env.DB), localDefaultSecret: localDefault });
-    const inspectorView = async (): Promise<PageData> => ({ page: "inspector", entries: await listEntries(cacheKV(env), now()), currentBuild: buildIdOf(env), now: now(), localDefaultSecret: localDefault });
-
-    const edit = /^\/admin\/products\/([^/]+)$/.exec(url.pathname);
-    if (request.method === "POST" && edit) return answer(await editProduct(request, env, decodeURIComponent(edit[1]!), now()), adminView);
-    if (request.method === "POST" && url.pathname === "/admin/purge") return answer(await purgeTag(request, env, cache!), inspectorView);
-    if (request.method === "GET" && url.pathname === "/admin") return adminPage({ ...(await adminView()), flash } as PageData);
-    if (request.method === "GET" && url.pathname === "/admin/cache") return adminPage({ ...(await inspectorView()), flash } as PageData);
-    return adminPage({ page: "not-found", path: url.pathname }, 404);
+    return adminPages(request, env, { page: adminPage, cache: cache!, cacheKV: cacheKV(env), buildId: buildIdOf(env), now: now() });
   }
 
   const cacheKV = (env: Env) => options.cacheKV?.(env) ?? env.CACHE;
 
   return {
     fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-      setCacheHandler((cache ??= new KVCacheHandler(cacheKV(env), { now, ...options.handler })));
+      // The production setup: KV as the edge read tier, the coordinator Durable Object for invalidations.
+      const coordinator = env.EDGE_ISR_COORDINATOR ? { coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE" } : {};
+      setCacheHandler((cache ??= new KVCacheHandler(cacheKV(env), { now, ...coordinator, ...options.handler })));
       return isrFor(env).fetch(request, env, ctx);
     },
     /** Renders started by the pipeline (`renders`, `regenerations`, `failures`); zeros before the first request. */

@@ -7,19 +7,19 @@ export interface Review {
   text: string;
 }
 
-/** One cache entry as the inspector shows it. */
+/** One cache entry as the inspector shows it: all of it from the key and its KV metadata (no read of the entry). */
 export interface InspectorEntry {
+  /** The KV key. */
   key: string;
   route: string;
   build: string;
   storedBytes: number;
   rawBytes: number;
   lastModified: number;
-  state: "fresh" | "stale" | "expired" | "unreadable";
-  tags: string[];
+  state: "fresh" | "stale" | "expired";
 }
 
-/** A message shown after an admin action (from the redirect's query). */
+/** A message shown after an admin action: an error, or a notice from the fixed set of server/notices.ts. */
 export interface Flash {
   kind: "ok" | "error";
   text: string;
@@ -29,9 +29,22 @@ export type PageData =
   | { page: "catalogue"; products: Product[] }
   | { page: "product"; product: Product }
   | { page: "reviews"; product: Product; reviews: Review[] }
-  | { page: "not-found"; path: string }
-  | { page: "admin"; products: Product[]; flash?: Flash; localDefaultSecret: boolean }
-  | { page: "inspector"; entries: InspectorEntry[]; currentBuild: string; now: number; flash?: Flash; localDefaultSecret: boolean };
+  /** `note`: why this 404 costs little — "unlisted" (dynamicParams: false, nothing rendered or stored) or "brief" (stored a few minutes). */
+  | { page: "not-found"; path: string; note?: "unlisted" | "brief" }
+  | { page: "admin"; products: Product[]; signedIn: boolean; flash?: Flash; localDefaultSecret: boolean }
+  | {
+      page: "inspector";
+      signedIn: boolean;
+      entries: InspectorEntry[];
+      /** The cursor of the next page of KV keys, if any. */
+      next?: string;
+      /** The tags the purge form offers. */
+      tags: string[];
+      currentBuild: string;
+      now: number;
+      flash?: Flash;
+      localDefaultSecret: boolean;
+    };
 
 /** Facts about the render itself, shown by the cache badge. */
 export interface RenderInfo {

@@ -46,7 +46,7 @@ export function readWranglerConfig(path: string): WranglerConfig {
 export function findSourceConfig(explicit?: string): WranglerConfig {
   if (explicit) return readWranglerConfig(explicit);
   for (const name of ["wrangler.toml", "wrangler.jsonc", "wrangler.json"]) if (existsSync(name)) return readWranglerConfig(name);
-  throw new CliError("ERR_CONFIG_NOT_FOUND", `no wrangler.toml, wrangler.jsonc or wrangler.json in ${process.cwd()}`, "run the command from your project root, or pass --config <path>.");
+  throw new CliError("ERR_CONFIG_NOT_FOUND", `no wrangler.toml, wrangler.jsonc or wrangler.json in ${process.cwd()}`, "run the command in your app's directory (or pass --cwd <dir>), or pass --config <path>.");
 }
 
 /** The KV namespace id of `binding` in `env` (or the top level when no env is given). */
@@ -56,10 +56,11 @@ export function namespaceIdFor(config: WranglerConfig, binding: string, env?: st
     const envs = Object.keys(config.env ?? {});
     const found = config.env?.[env];
     if (!found) {
+      const add = `add an [env.${env}] section with a [[env.${env}.kv_namespaces]] binding "${binding}"`;
       throw new CliError(
         "ERR_UNKNOWN_ENV",
-        `${config.path} has no environment "${env}"${envs.length ? ` (it has: ${envs.join(", ")})` : " (it defines none)"}`,
-        `pass one of the environments above to --env, or add an [env.${env}] section with a [[env.${env}.kv_namespaces]] binding "${binding}".`,
+        `${config.path} has no environment "${env}"${envs.length ? ` (it has: ${envs.join(", ")})` : " (it defines no environments)"}`,
+        envs.length ? `pass one of ${envs.join(", ")} to --env, or ${add}.` : `drop --env to use the top-level namespace, or ${add}.`,
       );
     }
     section = found;

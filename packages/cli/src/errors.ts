@@ -3,6 +3,7 @@
  * solve it. Printed without a stack trace; the process exits non-zero.
  */
 import { format } from "node:util";
+import { CliLimits } from "./limits.js";
 
 export type CliErrorCode =
   | "ERR_CONFIG_NOT_FOUND"
@@ -25,7 +26,14 @@ export type CliErrorCode =
   | "ERR_ENTRY_NOT_FOUND"
   | "ERR_PURGE_FAILED"
   | "ERR_EXPORT_FILE"
-  | "ERR_SERVER_UNREACHABLE";
+  | "ERR_SERVER_UNREACHABLE"
+  | "ERR_NO_LOCAL_STATE"
+  | "ERR_POINTER_IGNORED"
+  | "ERR_WORKER_UNKNOWN"
+  | "ERR_SERVED_BUILD_UNKNOWN"
+  | "ERR_CHECKSUM"
+  | "ERR_NOT_ENDPOINT"
+  | "ERR_INTERRUPTED";
 
 export class CliError extends Error {
   override readonly name = "CliError";
@@ -45,12 +53,14 @@ const SECRET_VARIABLES = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "EDGE_IS
 /**
  * Hides the secrets the CLI holds — wherever they appear, e.g. echoed back in a
  * server's error body — and anything else that looks like a token, before a
- * message is printed.
+ * message is printed. A "secret" shorter than `CliLimits.minRedactedSecret` is
+ * not hidden: it is a word ("wrong", "test") that would mangle every message
+ * containing it, and no secret at all (`purge --endpoint` warns about it).
  */
 export function redact(text: string): string {
   for (const name of SECRET_VARIABLES) {
     const secret = process.env[name];
-    if (secret && secret.length >= 4) text = text.split(secret).join("[redacted]");
+    if (secret && secret.length >= CliLimits.minRedactedSecret) text = text.split(secret).join("[redacted]");
   }
   return text.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, "$1[redacted]").replace(/\b[A-Za-z0-9_-]{40}\b/g, "[redacted]");
 }
@@ -62,6 +72,9 @@ export const redactedLogger = {
   info: (...args: unknown[]) => console.info(redact(format(...args))),
   debug: (...args: unknown[]) => console.debug(redact(format(...args))),
 };
+
+/** The exit code of an error: 130 for Ctrl-C (as shells report SIGINT), 1 for a CliError, 2 for a bug. */
+export const exitCodeOf = (error: unknown) => (error instanceof CliError ? (error.code === "ERR_INTERRUPTED" ? 130 : 1) : 2);
 
 export function formatError(error: unknown): string {
   if (error instanceof CliError) {

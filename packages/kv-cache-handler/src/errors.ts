@@ -8,7 +8,11 @@ export type EdgeIsrCacheErrorCode =
   | "ERR_ENTRY_CORRUPT"
   | "ERR_KV_READ"
   | "ERR_KV_WRITE"
-  | "ERR_KV_TIMEOUT";
+  | "ERR_KV_TIMEOUT"
+  /** The tag clock (per-tag records or the coordinator's snapshot) could not be read: entries read as stale. */
+  | "ERR_CLOCK_READ"
+  /** The coordinator Durable Object failed or is misconfigured: invalidations fall back to KV records. */
+  | "ERR_COORDINATOR";
 
 /**
  * The one error class of `@edge-isr/kv-cache-handler`. `code` is stable; the
@@ -27,7 +31,18 @@ export class EdgeIsrCacheError extends Error {
   }
 }
 
-/** Shortens a key for messages: long keys are the ones most likely to be reported. */
-export function quoteKey(key: string): string {
-  return JSON.stringify(key.length > 120 ? `${key.slice(0, 100)}…(${key.length} chars)` : key);
+/** Most characters of client input (a key, a path, a tag) a message repeats. */
+const QUOTED_CHARS = 64;
+
+/**
+ * How every edge-isr message quotes client input — keys, paths, tags: at most
+ * 64 characters, as a JSON string with everything outside printable ASCII
+ * escaped (no newline, control or bidi character reaches a log), followed by
+ * the full length when it was cut.
+ * @example quoteKey("/é\n") === String.raw`"/\u00e9\n"`
+ */
+export function quoteKey(text: string): string {
+  const cut = text.length > QUOTED_CHARS;
+  const quoted = JSON.stringify(cut ? text.slice(0, QUOTED_CHARS) : text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return cut ? `${quoted}...(${text.length} chars)` : quoted;
 }

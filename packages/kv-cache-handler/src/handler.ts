@@ -1,18 +1,25 @@
 /**
  * `KVCacheHandler`: the Next.js incremental cache-handler contract on one
- * Workers KV namespace. A hit is one `getWithMetadata` and no write; tag
- * invalidation is paid when it happens (see sweep.ts), not on every hit.
+ * Workers KV namespace. A hit is one `getWithMetadata` and no write; a tag
+ * invalidation writes one record per tag to the tag clock (clock/), which
+ * every read checks — no entry is listed or rewritten, whatever their number.
  */
-import { type StoredEntry, CorruptEntry, decodeEntry, encodeEntry, isKind, readParts, verifyPart } from "./codec.js";
+import { type StoredEntry, CorruptEntry, decodeEntry, decodeHeader, encodeEntry, isKind, readParts, verifyPart } from "./codec.js";
 import { base64UrlPrefix, sha256 } from "./bytes.js";
+import { ColoCache } from "./clock/colo-cache.js";
+import { KVRecords } from "./clock/kv-records.js";
+import { type Invalidation, worse } from "./clock/record.js";
+import { type InvalidationPath, RecordClock, type TagClock } from "./clock/record-clock.js";
+import { SnapshotClock } from "./clock/snapshot-clock.js";
+import { SNAPSHOT_KEY } from "./coordinator/durable-object.js";
+import { CoordinatorClient, type DurableObjectNamespaceLike } from "./coordinator/protocol.js";
 import { withDeadlines } from "./deadline.js";
 import { DecodedMemo } from "./memo.js";
 import { EdgeIsrCacheError, quoteKey } from "./errors.js";
 import { kvKeyFor } from "./keys.js";
 import { HandlerLimits, KVLimits } from "./limits.js";
-import { buildMetadata, lifespan, parseMetadata, type EntryMetadata } from "./metadata.js";
-import { type SweepResult, sweep } from "./sweep.js";
-import { TagMemory, splitHashes, tagHash, tagHashes, validateTags } from "./tags.js";
+import { buildMetadata, lifespan, parseMetadata, type EntryMetadata, type Lifespan } from "./metadata.js";
+import { describeDropped, splitHashes, tagHash, tagHashes, validateTags } from "./tags.js";
 import type {
   CacheControl,
   CacheHandler,
@@ -47,8 +54,22 @@ export interface KVCacheHandlerOptions {
   writeTimeoutMs?: number;
   /** Retries of a write answered 429. Default 3 (after 1, 2 and 4 s). */
   writeRetries?: number;
-  /** Parallel reads/writes while sweeping entries for `revalidateTag`. Default 8. */
-  sweepConcurrency?: number;
+  /**
+   * The coordinator Durable Object namespace (`env.EDGE_ISR_COORDINATOR`, class
+   * `EdgeIsrCoordinator`): the production setup. Invalidations are serialized
+   * there and reach every isolate through one snapshot of the tag clock.
+   * Without it the clock is one small KV record per tag.
+   */
+  coordinator?: DurableObjectNamespaceLike;
+  /** The KV binding's name in wrangler config, so the coordinator can publish to it. Default `"CACHE"`. */
+  binding?: string;
+  /**
+   * Seconds this isolate uses its copy of the tag clock before re-reading it in
+   * the background (hits never wait for that). Default 5 with a coordinator, 30 without.
+   */
+  clockRefreshSeconds?: number;
+  /** Seconds the colo's Cache API keeps a copy of the clock snapshot (coordinator only). Default 15. */
+  clockColoSeconds?: number;
   /** Keeps background writes alive when a caller does not await them. */
   ctx?: WaitUntil;
   /** Clock in ms (tests inject one). Default `Date.now`. */
@@ -105,7 +126,7 @@ export class KVCacheHandler implements CacheHandler {
   readonly prefix: string;
   private readonly kv: KVNamespaceLike;
   private readonly writer: KeyWriter;
-  private readonly memory = new TagMemory();
+  private readonly clock: TagClock;
   private readonly memo: DecodedMemo;
   /** softTags seen by `get` in this request, added to the tags of the same key's `set`. */
   private readonly requestSoftTags = new Map<string, string[]>();
@@ -127,14 +148,49 @@ export class KVCacheHandler implements CacheHandler {
       throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `prefix ${quoteKey(this.prefix)} is over the limit of ${HandlerLimits.maxPrefixBytes} bytes`);
     }
     this.defaultTtl = options.defaultTtl ?? options.ttlSeconds ?? DEFAULT_TTL;
-    if (options.cacheTtl !== undefined && !(options.cacheTtl >= 30)) {
-      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `cacheTtl ${options.cacheTtl} is below KV's minimum of 30 seconds`);
+    if (options.cacheTtl !== undefined && !(options.cacheTtl >= KVLimits.minCacheTtl)) {
+      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `cacheTtl ${options.cacheTtl} is below KV's minimum of ${KVLimits.minCacheTtl} seconds`);
     }
     this.now = options.now ?? Date.now;
     this.memo = new DecodedMemo(options.memoBytes ?? DEFAULT_MEMO_BYTES);
     this.logger = options.logger ?? console;
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     this.writer = new KeyWriter(this.kv, { now: this.now, sleep, report: (e) => this.report(e), retries: options.writeRetries ?? 3, writeTimeoutMs: writeMs });
+    this.clock = this.createClock(writeMs);
+  }
+
+  /** The tag clock: the coordinator's snapshot when there is one, per-tag KV records otherwise. */
+  private createClock(timeoutMs: number): TagClock {
+    const { coordinator, options } = { coordinator: this.options.coordinator, options: this.options };
+    const background = (work: Promise<unknown>) => (options.ctx ? options.ctx.waitUntil(work) : void work.catch(() => {}));
+    const failed = (error: unknown) => this.report(clockError(error));
+    const kvRecords = new KVRecords(this.kv, this.prefix, this.writer, options.cacheTtl);
+    const refreshMs = seconds("clockRefreshSeconds", options.clockRefreshSeconds, coordinator ? 5 : 30) * 1000;
+    if (coordinator === undefined) return new RecordClock(kvRecords, { now: this.now, refreshMs, background, failed });
+    if (typeof coordinator?.idFromName !== "function" || typeof coordinator.get !== "function") {
+      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "coordinator must be a Durable Object namespace binding, e.g. { coordinator: env.EDGE_ISR_COORDINATOR }; check [[durable_objects.bindings]] in wrangler config");
+    }
+    const binding = options.binding ?? "CACHE";
+    const client = new CoordinatorClient(coordinator, binding, this.prefix, timeoutMs);
+    const coloSeconds = seconds("clockColoSeconds", options.clockColoSeconds, 15);
+    // The coordinator's id names this clock uniquely (its script, class and namespace), so colo copies never mix.
+    const colo = new ColoCache(`https://edge-isr.internal/${client.id}`, coloSeconds);
+    // Tag records, read to confirm what the snapshot keeps folded: memoized 30 s, shared through the colo.
+    const records = new RecordClock(kvRecords, { now: this.now, refreshMs: 30_000, background, failed, colo });
+    return new SnapshotClock({
+      now: this.now,
+      refreshMs,
+      background,
+      failed,
+      kv: this.kv,
+      snapshotKey: this.prefix + SNAPSHOT_KEY,
+      cacheTtl: Math.max(KVLimits.minCacheTtl, options.cacheTtl ?? KVLimits.minCacheTtl),
+      coordinator: client,
+      colo,
+      records,
+      kvRecords,
+      report: (e) => this.report(e),
+    });
   }
 
   /**
@@ -199,6 +255,9 @@ export class KVCacheHandler implements CacheHandler {
     const softTags = [...(ctx?.softTags ?? []), ...(ctx?.tags ?? [])].filter((t): t is string => typeof t === "string");
     if (softTags.length) this.rememberSoftTags(key, softTags);
 
+    const now = this.now();
+    // A cold isolate reads the clock beside the entry rather than after it.
+    const clockReady = this.clock.prepare(now)?.catch(() => {});
     const kvKey = await kvKeyFor(this.prefix, key);
     const pending = this.writer.pending(kvKey);
     let bytes: Uint8Array<ArrayBuffer>;
@@ -215,17 +274,38 @@ export class KVCacheHandler implements CacheHandler {
       if (!md) throw new CorruptEntry("its KV metadata is missing or not edge-isr's");
     }
 
-    const now = this.now();
-    let state = lifespan(md, now, ctx?.revalidate);
+    let state: Lifespan = lifespan(md, now, ctx?.revalidate);
     if (state === "expired") return null;
-    if (this.memory.size) {
-      const hashes = splitHashes(md.t);
-      if (softTags.length) hashes.push(...(await Promise.all(softTags.map(tagHash))));
-      const remembered = this.memory.state(hashes, md.m, now);
-      if (remembered === "expired") return null;
-      if (remembered) state = "stale";
-    }
+    state = worse(state, await this.tagState(key, md, bytes, softTags, clockReady, now));
+    if (state === "expired") return null;
     return { key, kvKey, bytes, md, state, now };
+  }
+
+  /**
+   * What the tag clock says about an entry: its own tags (from metadata, or the
+   * value's header when they did not all fit) and the caller's soft tags. When
+   * the clock cannot tell, the entry is served stale (and regenerates) rather
+   * than fresh.
+   */
+  private async tagState(key: string, md: EntryMetadata, bytes: Uint8Array<ArrayBuffer>, softTags: readonly string[], ready: Promise<void> | undefined, now: number): Promise<Lifespan> {
+    let own = splitHashes(md.t);
+    if (md.o) {
+      try {
+        own = await Promise.all(decodeHeader(bytes).header.tags.map(tagHash));
+      } catch {
+        // A damaged header fails the read itself a moment later.
+      }
+    }
+    const hashes = new Set(own);
+    for (const hash of await Promise.all(softTags.map(tagHash))) hashes.add(hash);
+    if (hashes.size === 0) return "fresh";
+    await ready;
+    try {
+      return await this.clock.state([...hashes], md.m, now);
+    } catch (error) {
+      this.report(clockError(error, key));
+      return "stale";
+    }
   }
 
   /** Decodes a looked-up entry, reusing this isolate's decoded copy when the bytes are the same. */
@@ -281,7 +361,7 @@ export class KVCacheHandler implements CacheHandler {
 
     const { tags, dropped } = validateTags(collectTags(data, ctx, this.requestSoftTags.get(key)));
     if (dropped.length) {
-      this.logger.warn(`[edge-isr] ERR_TAG_INVALID: dropped ${dropped.length} tag(s) of ${quoteKey(key)}: ${dropped.map((d) => `${JSON.stringify(d.tag.slice(0, 80))} (${d.reason})`).join(", ")}`);
+      this.logger.warn(`[edge-isr] ERR_TAG_INVALID: dropped ${dropped.length} tag(s) of ${quoteKey(key)}: ${describeDropped(dropped)}`);
     }
     const lastModified = generatedAt(ctx, this.now());
     const entry: StoredEntry = { key, value: data, tags, lastModified, cacheControl };
@@ -323,45 +403,74 @@ export class KVCacheHandler implements CacheHandler {
   }
 
   /**
-   * Invalidates every entry carrying one of `tags`, as Next 16 does: without
-   * durations (or with a stale profile) they become stale and are served while
-   * they regenerate; with `{ expire: 0 }` they expire (the next get is a miss);
-   * with `{ expire: n }` they are stale now and expire `n` seconds later.
+   * Invalidates every entry carrying one of `tags`, as Next 16's
+   * `FileSystemCache` does: without `durations` they expire at once (the next
+   * get is a miss); with `{ expire: n }` they are stale now (served while they
+   * regenerate) and expire `n` seconds later; with `{}` they are stale and never
+   * expire by the invalidation. No entry is read, listed or rewritten: the tag
+   * clock records when each tag went stale and expires, and every read checks it.
+   * Never throws; failures are reported (`invalidate` returns them).
    */
   async revalidateTag(tags: string | string[], durations?: { expire?: number }): Promise<void> {
     await this.invalidate(tags, durations);
   }
 
-  /** `revalidateTag`, returning what the sweep did. */
-  async invalidate(tags: string | string[], durations?: { expire?: number }): Promise<SweepResult> {
-    const empty: SweepResult = { scanned: 0, matched: 0, marked: 0, deleted: 0, failed: 0, listCalls: 0 };
+  /** `revalidateTag`, saying what happened: how many tags, through which path, and how many writes failed. */
+  async invalidate(tags: string | string[], durations?: { expire?: number }): Promise<InvalidationResult> {
+    const list = Array.isArray(tags) ? tags : [tags];
     try {
-      const { tags: valid, dropped } = validateTags(Array.isArray(tags) ? tags : [tags]);
-      if (dropped.length) {
-        this.logger.warn(`[edge-isr] ERR_TAG_INVALID: revalidateTag ignored ${dropped.map((d) => `${JSON.stringify(d.tag.slice(0, 80))} (${d.reason})`).join(", ")}`);
-      }
-      if (!valid.length) return empty;
-      const at = this.now();
-      const expire = durations?.expire;
-      const expireAt = typeof expire === "number" && expire >= 0 ? at + expire * 1000 : undefined;
-      const hashes = await Promise.all(valid.map(tagHash));
-      for (const hash of hashes) this.memory.record(hash, { at, expireAt });
-      return await sweep(this.kv, this.writer, {
-        prefix: this.prefix,
-        hashes: new Set(hashes),
-        tags: new Set(valid),
-        at,
-        expireAt,
-        concurrency: this.options.sweepConcurrency ?? 8,
-        report: (e) => this.report(e),
-      });
+      // An entry carries at most 128 tags; one invalidation may name any number (each costs a record).
+      const { tags: valid, dropped } = validateTags(list, Number.POSITIVE_INFINITY);
+      if (dropped.length) this.logger.warn(`[edge-isr] ERR_TAG_INVALID: revalidateTag ignored ${describeDropped(dropped)}`);
+      if (!valid.length) return { tags: 0, via: "none", failed: 0, degraded: false, expireAt: null };
+      const inv = invalidationOf(this.now(), durations);
+      const hashes = [...new Set(await Promise.all(valid.map(tagHash)))];
+      const { via, failed } = await this.clock.invalidate(hashes, inv);
+      return { tags: valid.length, via, failed, degraded: this.options.coordinator !== undefined && via !== "coordinator", expireAt: inv.expireAt ?? null };
     } catch (error) {
-      this.report(new EdgeIsrCacheError("ERR_KV_WRITE", `revalidateTag(${JSON.stringify(tags)}) failed: ${String(error)}`, { cause: error }));
-      return { ...empty, failed: 1 };
+      this.report(new EdgeIsrCacheError("ERR_KV_WRITE", `revalidateTag of ${list.length} tag(s) failed: ${String((error as Error)?.message ?? error)}`, { cause: error }));
+      return { tags: 0, via: "none", failed: 1, degraded: this.options.coordinator !== undefined, expireAt: null };
     }
   }
 
-  /** Forgets request-scoped state (the soft tags seen by `get`). Invalidations are kept: they are per isolate. */
+  /**
+   * Where entries are in their life, from their KV metadata alone (as `list()`
+   * returns it): each one's own lifespan and its tags' invalidations, decided
+   * as `get` decides. For tools such as an inspector: the tags of all of them
+   * are read from the clock at once (one bulk read per 100 tags at most).
+   */
+  async entryStates(metadata: readonly unknown[]): Promise<(Lifespan | "unreadable")[]> {
+    const now = this.now();
+    const parsed = metadata.map(parseMetadata);
+    const all = new Set<string>();
+    for (const md of parsed) if (md) for (const hash of splitHashes(md.t)) all.add(hash);
+    let clockOk = true;
+    if (all.size) {
+      await this.clock.prepare(now)?.catch(() => {});
+      // Loads every tag once (an entry generated at 0 is affected by anything): the checks below hit memory.
+      clockOk = await this.clock.state([...all], 0, now).then(
+        () => true,
+        () => false,
+      );
+    }
+    return Promise.all(
+      parsed.map(async (md) => {
+        if (!md) return "unreadable" as const;
+        const own = lifespan(md, now);
+        const hashes = splitHashes(md.t);
+        if (own === "expired" || !hashes.length) return own;
+        if (!clockOk) return worse(own, "stale");
+        return worse(own, await this.clock.state(hashes, md.m, now).catch(() => "stale" as const));
+      }),
+    );
+  }
+
+  /** `entryStates` of one entry. */
+  async entryState(metadata: unknown): Promise<Lifespan | "unreadable"> {
+    return (await this.entryStates([metadata]))[0]!;
+  }
+
+  /** Forgets request-scoped state (the soft tags seen by `get`). The tag clock is kept: it is per isolate. */
   resetRequestCache(): void {
     this.requestSoftTags.clear();
   }
@@ -384,6 +493,46 @@ export class KVCacheHandler implements CacheHandler {
       // A throwing onError must not turn a cache problem into a page error.
     }
   }
+}
+
+/** What one invalidation did. */
+export interface InvalidationResult {
+  /** Valid tags invalidated (invalid ones are dropped with a warning). */
+  tags: number;
+  /** Where it was recorded: the coordinator, per-tag KV records, or nowhere (no valid tag). */
+  via: InvalidationPath | "none";
+  /** Writes that did not land (each reported through `onError`); 0 means every isolate will see it within the stated bound. */
+  failed: number;
+  /**
+   * A coordinator is configured but could not be reached: the invalidation is
+   * in KV and applies in this isolate; other isolates see it once the
+   * coordinator picks it up (within a minute of coming back). Retrying is safe.
+   */
+  degraded: boolean;
+  /** When the tagged entries expire (ms), `null` when they only go stale. */
+  expireAt: number | null;
+}
+
+/** Next 16's reading of `durations`: none → expire now; `{ expire: n }` → stale now, expired in n s; `{}` → stale. */
+export function invalidationOf(at: number, durations: { expire?: number } | undefined): Invalidation {
+  if (durations === undefined || durations === null) return { at, expireAt: at };
+  const expire = durations.expire;
+  if (typeof expire !== "number" || Number.isNaN(expire) || expire === Number.POSITIVE_INFINITY) return { at, expireAt: undefined };
+  return { at, expireAt: at + Math.max(0, expire) * 1000 };
+}
+
+function clockError(error: unknown, key?: string): EdgeIsrCacheError {
+  if (error instanceof EdgeIsrCacheError) return error;
+  return new EdgeIsrCacheError("ERR_CLOCK_READ", `reading the tag clock${key === undefined ? "" : ` for ${quoteKey(key)}`} failed; served as stale: ${String((error as Error)?.message ?? error)}`, { key, cause: error });
+}
+
+/** A seconds option: a positive number, or the default. */
+function seconds(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `${name} ${String(value).slice(0, 40)} must be a positive number of seconds`);
+  }
+  return value;
 }
 
 /** A timeout option: a positive number of ms, or the default. */

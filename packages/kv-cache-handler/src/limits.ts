@@ -16,6 +16,12 @@ export const KVLimits = {
   maxExpirationTtl: 2_147_483_647,
   /** KV accepts about one write per second to the same key; faster writes answer 429. */
   minWriteIntervalMs: 1000,
+  /** Shortest `cacheTtl` KV accepts on a read, in seconds. */
+  minCacheTtl: 30,
+  /** Most keys one bulk `get()` reads (one operation). */
+  maxBulkReadKeys: 100,
+  /** Operations (reads, writes, deletes, lists; a bulk read is one) one Worker invocation may make. */
+  maxOperationsPerInvocation: 1000,
   /** Most keys one `list()` call returns. */
   maxListKeys: 1000,
 } as const;
@@ -24,12 +30,16 @@ export const KVLimits = {
 export const HandlerLimits = {
   /** Longest tag kept, in characters (Next.js: NEXT_CACHE_TAG_MAX_LENGTH). */
   maxTagLength: 256,
+  /**
+   * Longest implicit path tag (`_N_T_…`) accepted, in characters: longer than
+   * `maxTagLength`, it is kept under its SHA-256 (see `implicitTag`). Covers any
+   * cacheable path (2,048 characters) with room for `/layout`.
+   */
+  maxImplicitTagLength: 4096,
   /** Most tags kept per entry (Next.js: NEXT_CACHE_TAG_MAX_ITEMS). */
   maxTagsPerEntry: 128,
   /** Characters of a tag's SHA-256 (base64url) stored in metadata; 128 tags × 6 fit in 1024 bytes. */
   tagHashChars: 6,
-  /** Invalidations remembered per isolate for at-once visibility (oldest dropped first). */
-  maxRememberedTags: 2048,
   /** Longest key prefix, in UTF-8 bytes, so a hashed key (prefix + 66 bytes) always fits. */
   maxPrefixBytes: 256,
 } as const;

@@ -116,6 +116,11 @@ export interface KVNamespaceLike {
     key: string,
     options: { type: "arrayBuffer"; cacheTtl?: number },
   ): Promise<{ value: ArrayBuffer | null; metadata: M | null }>;
+  /**
+   * Bulk read (Workers KV since April 2025): up to 100 keys for one operation.
+   * Optional: without it the handler reads the keys one by one.
+   */
+  get?(keys: string[], options: { type: "text"; cacheTtl?: number }): Promise<Map<string, string | null>>;
   put(
     key: string,
     value: ArrayBuffer | ArrayBufferView | string,

@@ -4,8 +4,10 @@
  * other headers can neither poison an entry nor multiply entries.
  */
 
+import { RuntimeLimits } from "./limits.js";
+
 /** Longest path accepted for caching; longer requests bypass the cache. */
-export const MAX_PATH_LENGTH = 2048;
+export const MAX_PATH_LENGTH = RuntimeLimits.maxPathLength;
 
 /**
  * `/a//b/./c/../d/` → `/a/b/d`. The URL parser has already resolved dot

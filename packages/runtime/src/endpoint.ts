@@ -1,16 +1,21 @@
 /**
  * `POST /_isr/revalidate` with `Authorization: Bearer <secret>` and a JSON
- * body `{ "tags"?: string[], "paths"?: (string | { path, type })[], "expire"?: number }`.
+ * body `{ "tags"?: string[], "paths"?: (string | { path, type })[], "expire"?: number, "profile"?: string }`:
+ * without `expire` or `profile` the entries expire now (Next 16's `revalidateTag`);
+ * `"profile": "max"` makes them stale (served while they regenerate).
  * Disabled (404) when no secret is configured; 401 without the right secret
  * (compared in constant time); 400 naming the bad field; 413 over 64 KiB;
- * 503 when the invalidation did not fully reach KV, so the caller retries.
- * Answers counts only: it never returns entries.
+ * 503 when the invalidation did not fully reach KV or the coordinator, so the
+ * caller retries (it is safe to repeat). Answers counts only, never entries.
  */
-import type { CacheHandler } from "@edge-isr/kv-cache-handler";
-import { pathTag } from "./revalidate.js";
+import type { CacheHandler, InvalidationResult } from "@edge-isr/kv-cache-handler";
+import { RuntimeLimits } from "./limits.js";
+import { durationsOf, pathTag } from "./revalidate.js";
 
-export const MAX_ENDPOINT_BODY = 64 * 1024;
-const MAX_ITEMS = 256;
+export const MAX_ENDPOINT_BODY = RuntimeLimits.maxEndpointBodyBytes;
+/** Tags and paths in one request; a client with more sends several requests. */
+export const MAX_ENDPOINT_ITEMS = RuntimeLimits.maxEndpointItems;
+const MAX_ITEMS = MAX_ENDPOINT_ITEMS;
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
@@ -29,7 +34,7 @@ export async function secretsEqual(given: string, expected: string): Promise<boo
   return diff === 0;
 }
 
-const hasInvalidate = (handler: CacheHandler): handler is CacheHandler & { invalidate(tags: string[], durations: { expire?: number }): Promise<{ matched: number; failed: number }> } =>
+const hasInvalidate = (handler: CacheHandler): handler is CacheHandler & { invalidate(tags: string[], durations?: { expire?: number }): Promise<InvalidationResult> } =>
   typeof (handler as { invalidate?: unknown }).invalidate === "function";
 
 export async function handleRevalidate(request: Request, secret: string | undefined, handler: CacheHandler): Promise<Response> {
@@ -47,16 +52,24 @@ export async function handleRevalidate(request: Request, secret: string | undefi
   try {
     body = JSON.parse(text);
   } catch {
-    return json(400, { error: "body must be JSON: { tags?: string[], paths?: string[], expire?: number }" });
+    return json(400, { error: "body must be JSON: { tags?: string[], paths?: string[], expire?: number, profile?: string }" });
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) return json(400, { error: "body must be a JSON object" });
-  const { tags = [], paths = [], expire } = body as { tags?: unknown; paths?: unknown; expire?: unknown };
+  const { tags = [], paths = [], expire, profile } = body as { tags?: unknown; paths?: unknown; expire?: unknown; profile?: unknown };
   if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string" || t.length === 0 || t.length > 256)) {
     return json(400, { error: "field \"tags\" must be an array of non-empty strings of at most 256 characters" });
   }
   if (!Array.isArray(paths)) return json(400, { error: "field \"paths\" must be an array" });
-  if (tags.length + paths.length > MAX_ITEMS) return json(400, { error: `fields "tags" and "paths" hold ${tags.length + paths.length} items, over the limit of ${MAX_ITEMS}` });
+  if (tags.length + paths.length > MAX_ENDPOINT_ITEMS) return json(400, { error: `fields "tags" and "paths" hold ${tags.length + paths.length} items, over the limit of ${MAX_ENDPOINT_ITEMS}` });
   if (expire !== undefined && (typeof expire !== "number" || !(expire >= 0))) return json(400, { error: "field \"expire\" must be a number of seconds ≥ 0" });
+  if (profile !== undefined && typeof profile !== "string") return json(400, { error: 'field "profile" must be a cache-life profile name such as "max"' });
+  if (profile !== undefined && expire !== undefined) return json(400, { error: 'give "expire" or "profile", not both' });
+  let durations: { expire?: number } | undefined;
+  try {
+    durations = durationsOf(profile ?? (expire === undefined ? undefined : { expire: expire as number }));
+  } catch (error) {
+    return json(400, { error: `field "profile": ${String((error as Error).message).replace(/^\[edge-isr\] ERR_OPTION_INVALID: revalidateTag: /, "")}` });
+  }
   if (tags.length + paths.length === 0) return json(400, { error: "give at least one of \"tags\" or \"paths\"" });
 
   const all = [...(tags as string[])];
@@ -72,14 +85,18 @@ export async function handleRevalidate(request: Request, secret: string | undefi
       return json(400, { error: `field "paths[${i}]" is not a valid path` });
     }
   }
-  const durations = expire === undefined ? {} : { expire: expire as number };
   try {
-    // KVCacheHandler's `invalidate` says how many KV writes failed; `revalidateTag` never throws.
-    const sweep = hasInvalidate(handler) ? await handler.invalidate(all, durations) : (await handler.revalidateTag(all, durations), undefined);
-    if (sweep?.failed) return json(503, { error: `revalidation reached ${sweep.matched} entries but ${sweep.failed} KV operations failed; try again` });
+    // KVCacheHandler's `invalidate` says what happened; any other handler's `revalidateTag` is trusted.
+    const result = hasInvalidate(handler) ? await handler.invalidate(all, durations) : (await handler.revalidateTag(all, durations), undefined);
+    if (result?.failed) return json(503, { error: `${result.failed} write(s) of the invalidation did not land in KV; try again (it is safe to repeat)` });
+    if (result?.degraded) {
+      return json(503, { error: "the coordinator could not be reached: the invalidation is stored in KV and reaches other isolates once the coordinator picks it up (within a minute); try again to apply it at once" });
+    }
+    // `expire`: seconds until the entries expire (0: now), null when they only went stale.
+    const seconds = durations === undefined ? 0 : (durations.expire ?? null);
+    return json(200, { revalidated: { tags: tags.length, paths: paths.length }, expire: seconds, via: result?.via ?? "handler" });
   } catch (error) {
     // The cache could not record it: say so, so the caller retries (pages keep being served).
     return json(503, { error: `revalidation failed, try again: ${String((error as Error)?.message ?? error).slice(0, 200)}` });
   }
-  return json(200, { revalidated: { tags: tags.length, paths: paths.length }, expire: expire ?? null });
 }

@@ -7,6 +7,7 @@ export type EdgeIsrRuntimeErrorCode =
   | "ERR_CACHE_READ"
   | "ERR_CACHE_WRITE"
   | "ERR_LEASE"
+  | "ERR_STATIC_PARAMS"
   | "ERR_OPTION_INVALID";
 
 /** The one error class of `@edge-isr/runtime`: a stable `code` and a message that says what to do. */

@@ -5,22 +5,26 @@
  *   STALE  served at once; one regeneration per isolate runs in `ctx.waitUntil`
  *   MISS   rendered once however many requests wait; streamed to the first client
  *          while a copy is stored in `ctx.waitUntil`
- *   BYPASS not cacheable (method, Authorization, cookies, Set-Cookie, private/no-store, status)
+ *   BYPASS not cacheable (method, Authorization, RSC, a route's personal cookies, Set-Cookie,
+ *          private/no-store, status, the not-found budget spent); answered `private`
  *
  * A page with a stored copy is never answered with a 5xx because rendering or
  * the cache failed: a failed regeneration keeps the stale copy and retries after
  * a short backoff (3 s doubling to 30 s, as Next.js does).
  */
-import { type CacheHandler, implicitTags } from "@edge-isr/kv-cache-handler";
+import { type CacheHandler, implicitTags, quoteKey } from "@edge-isr/kv-cache-handler";
 import { backgroundWork } from "./background.js";
 import { CACHEABLE_STATUS, requestBypassReason, responseBypassReason } from "./cacheability.js";
+import { checkCookieOptions } from "./cookies.js";
 import { allowedQuery, normalizePath, pageKey } from "./cache-key.js";
 import { handleRevalidate, secretsEqual } from "./endpoint.js";
 import { EdgeIsrRuntimeError } from "./errors.js";
 import { Lease, type LeaseKV } from "./lease.js";
 import { type CachedPage, readPage } from "./page.js";
 import { getCacheHandler } from "./registry.js";
-import { type CacheState, cdnCacheControl, servePage, stateHeaders } from "./serve.js";
+import { type CacheState, bypassHeaders, cacheHeaders, servePage, stateHeaders } from "./serve.js";
+import { type NotFoundOptions, NotFoundPolicy, unlistedAnswer } from "./not-found.js";
+import { StaticParamsGate, checkDynamicParams, pathFor } from "./static-params.js";
 import { SingleFlight } from "./single-flight.js";
 import { etagOf, pageValue, storableHeaders } from "./store.js";
 import { Timing } from "./timing.js";
@@ -56,8 +60,17 @@ export interface ISRRoute<Env = unknown> {
   tags?: readonly string[] | ((params: Record<string, string>) => readonly string[]);
   /** Query parameters that select a different page; every other parameter is ignored. */
   query?: readonly string[];
-  /** Cookie names that do not change the page (`true`: none do). Requests with other cookies bypass. */
-  ignoreCookies?: readonly string[] | true;
+  /**
+   * Cookies that make a request personal (`"session"`, or a prefix `"sb-*"`; `"*"`: any):
+   * a request carrying one is rendered for its client alone (BYPASS). Default none:
+   * renders never see cookies. Infrastructure and analytics cookies (`__cf_bm`, `_ga` …) never count.
+   */
+  personalCookies?: readonly string[];
+  /**
+   * `false`: only the pages `staticParams` lists are served; other params answer 404 at
+   * once, without rendering or touching KV (Next's `dynamicParams = false`). Default `true`.
+   */
+  dynamicParams?: boolean;
   /** This route's renderer, instead of the shared one. */
   render?: Render<Env>;
   /** For `edge-isr prerender`: the params of the pages to render at build time (static routes need none). */
@@ -90,6 +103,12 @@ export interface ISROptions<Env> {
   prerenderToken?: (env: Env) => string | undefined;
   /** Opt-in KV lease bounding duplicate regenerations across isolates. */
   lease?: { kv: (env: Env) => LeaseKV; seconds?: number };
+  /**
+   * Stored 404/410 pages: their life (`seconds`, default 300) and how many new ones each
+   * isolate may store per route (`budget`, default 10 at once, refilled over an hour); and
+   * `response`, the 404 of a `dynamicParams: false` route (default: a plain "Not Found").
+   */
+  notFound?: NotFoundOptions & { response?: (request: Request, env: Env) => Response | Promise<Response> };
   /** Statuses that are stored. Default {@link CACHEABLE_STATUS}. */
   cacheableStatus?: readonly number[];
   /** A render slower than this fails (default 10,000 ms). */
@@ -121,7 +140,8 @@ interface Matched<Env> {
 }
 
 type LeaderOutcome =
-  | { kind: "cacheable" | "uncacheable"; response: Response }
+  | { kind: "cacheable"; response: Response }
+  | { kind: "uncacheable"; response: Response; why: string }
   | { kind: "failed"; error: unknown };
 
 type MissResult =
@@ -141,7 +161,12 @@ export const PRERENDER_MANIFEST_PATH = "/_isr/prerender-manifest";
 
 /** Builds the ISR `fetch` for a Worker. See the package README for a quick start. */
 export function createISR<Env = unknown>(options: ISROptions<Env>) {
-  const routes = options.routes.map((route) => ({ route, pattern: compilePattern(route.path) }));
+  const routes = options.routes.map((route) => {
+    checkCookieOptions(route);
+    const pattern = compilePattern(route.path);
+    checkDynamicParams(route, pattern);
+    return { route, pattern };
+  });
   const now = options.now ?? Date.now;
   const logger = options.logger ?? console;
   const cacheableStatus = options.cacheableStatus ?? CACHEABLE_STATUS;
@@ -157,6 +182,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
   const regenerations = new SingleFlight<void>(renderTimeoutMs + 30_000);
   /** Renders started, by reason (read by tests and benchmarks). */
   const stats = { renders: 0, regenerations: 0, failures: 0 };
+  const notFound = new NotFoundPolicy(options.notFound, now);
 
   const report = (error: EdgeIsrRuntimeError) => {
     logger.error(error.message);
@@ -167,7 +193,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     }
   };
   const handlerFor = (env: Env) => (typeof options.handler === "function" ? options.handler(env) : options.handler ?? getCacheHandler());
-  const badOrigin = (origin: string) => new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `origin ${JSON.stringify(origin)} is not a URL such as "https://shop.example"`);
+  const badOrigin = (origin: string) => new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `origin ${quoteKey(origin)} is not a URL such as "https://shop.example"`);
   if (typeof options.origin === "string" && !URL.canParse(options.origin)) throw badOrigin(options.origin);
   /** The origin renders see; a bad value from `origin(env)` is reported and the request's origin used. */
   const originFor = (env: Env): string | undefined => {
@@ -177,20 +203,19 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     report(badOrigin(origin));
     return undefined;
   };
+  const staticPages = new StaticParamsGate<Env>({ now, timeoutMs: renderTimeoutMs, report });
   const buildIdFor = (env: Env) => (typeof options.buildId === "function" ? options.buildId(env) : options.buildId ?? "dev");
   const currentBuild = (env: Env) => (pointer ? pointer.current(options.buildPointer!.kv(env), buildIdFor(env)) : Promise.resolve(buildIdFor(env)));
 
   /** Every page to prerender: static routes, and dynamic ones expanded by their `staticParams`. */
   async function prerenderManifest(env: Env): Promise<string[]> {
     const paths: string[] = [];
-    for (const { route } of routes) {
-      if (!/[:*]/.test(route.path)) {
+    for (const { route, pattern } of routes) {
+      if (!pattern.params.length) {
         paths.push(route.path);
         continue;
       }
-      for (const params of (await route.staticParams?.(env)) ?? []) {
-        paths.push(route.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)|\*/g, (_, name: string | undefined) => encodeURIComponent(params[name ?? "*"] ?? "")));
-      }
+      for (const params of (await route.staticParams?.(env)) ?? []) paths.push(pathFor(route.path, params));
     }
     return paths;
   }
@@ -210,7 +235,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
       const response = await withTimeout(
         Promise.resolve().then(() => renderer(request, { params: m?.params ?? {}, env, ctx, route: m?.route, reason })),
         renderTimeoutMs,
-        () => new EdgeIsrRuntimeError("ERR_RENDER_TIMEOUT", `rendering ${new URL(request.url).pathname} took longer than ${renderTimeoutMs} ms`),
+        () => new EdgeIsrRuntimeError("ERR_RENDER_TIMEOUT", `rendering ${quoteKey(new URL(request.url).pathname)} took longer than ${renderTimeoutMs} ms`),
       );
       if (!(response instanceof Response)) throw new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `render must return a Response, got ${typeof response}`);
       return response;
@@ -223,8 +248,25 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     return [...own, ...implicitTags(m.path, m.pattern.nextRoute)];
   }
 
-  function cacheControlFor(route: ISRRoute<Env>) {
+  /** How long a page is kept: its route's life, or the short one of a 404/410. */
+  function cacheControlFor(route: ISRRoute<Env>, status: number) {
+    const brief = notFound.cacheControl(status);
+    if (brief) return brief;
     return route.expire === undefined ? { revalidate: route.revalidate } : { revalidate: route.revalidate, expire: route.expire };
+  }
+
+  /** A route with personal cookies shares its URL with personal answers: no shared cache may keep any. */
+  const personal = (route: ISRRoute<Env>) => Boolean(route.personalCookies?.length);
+
+  function serve(page: CachedPage, request: Request, m: Matched<Env>, state: CacheState, timing: Timing): Response {
+    return servePage(page, request, { state, now: now(), timing: timing.header(state), personal: personal(m.route) });
+  }
+
+  /** `dynamicParams: false`: the 404 for params `staticParams` does not list — no render, no KV. */
+  async function unlisted(m: Matched<Env>, request: Request, env: Env, timing: Timing): Promise<Response | undefined> {
+    if (!(await staticPages.refuses(m.route, m.pattern, m.path, env))) return undefined;
+    const make = options.notFound?.response;
+    return unlistedAnswer(request, make && (() => make(request, env)), { timing: timing.header("BYPASS"), report });
   }
 
   /**
@@ -237,11 +279,11 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     const meta = { etag: await etagOf(body), generatedAt };
     const value = pageValue(body, status, stored, meta);
     const tags = tagsFor(m);
-    const cacheControl = cacheControlFor(m.route);
+    const cacheControl = cacheControlFor(m.route, status);
     const landed = Promise.resolve()
       .then(() => handler.set(key, value, { cacheControl, tags }))
       .catch((cause: unknown) => {
-        report(new EdgeIsrRuntimeError("ERR_CACHE_WRITE", `storing ${key} failed: ${String(cause)}`, { cause }));
+        report(new EdgeIsrRuntimeError("ERR_CACHE_WRITE", `storing ${quoteKey(key)} failed: ${String(cause)}`, { cause }));
       });
     const page: CachedPage = {
       lastModified: generatedAt,
@@ -267,7 +309,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
           const taken = await withTimeout(lease.acquire(key, seconds), cacheTimeoutMs, () => new Error(`the lease took longer than ${cacheTimeoutMs} ms`));
           if (!taken) return;
         } catch (cause) {
-          report(new EdgeIsrRuntimeError("ERR_LEASE", `lease for ${key} failed; regenerating without it: ${String(cause)}`, { cause }));
+          report(new EdgeIsrRuntimeError("ERR_LEASE", `lease for ${quoteKey(key)} failed; regenerating without it: ${String(cause)}`, { cause }));
         }
       }
       stats.regenerations++;
@@ -275,7 +317,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
       try {
         const response = await render(m, request, env, ctx, "regenerate");
         const reason = responseBypassReason(response, cacheableStatus);
-        if (reason) throw new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `regenerating ${key} gave a response that cannot be stored (${reason})`);
+        if (reason) throw new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `regenerating ${quoteKey(key)} gave a response that cannot be stored (${reason})`);
         const { landed } = await store(handler, key, m, response.status, response.headers, new Uint8Array(await response.arrayBuffer()), started);
         await landed; // one regeneration per key at a time, write included
       } catch (error) {
@@ -292,9 +334,9 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     report(
       error instanceof EdgeIsrRuntimeError && error.code !== "ERR_RENDER_FAILED"
         ? error
-        : new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `regenerating ${key} failed (${failures} in a row); serving the stale copy, retrying in ${retryIn} s: ${String((error as Error)?.message ?? error)}`, { cause: error }),
+        : new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `regenerating ${quoteKey(key)} failed (${failures} in a row); serving the stale copy, retrying in ${retryIn} s: ${String((error as Error)?.message ?? error)}`, { cause: error }),
     );
-    const expire = m.route.expire;
+    const expire = cacheControlFor(m.route, stale.status).expire; // a 404 keeps its short life
     const lived = (now() - stale.meta.generatedAt) / 1000;
     if (expire !== undefined && lived >= expire) return; // past expire: let it go rather than extend its life
     try {
@@ -302,7 +344,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
       const cacheControl = expire === undefined ? { revalidate: retryIn } : { revalidate: retryIn, expire: Math.max(retryIn, Math.ceil(expire - lived)) };
       await handler.set(key, value, { cacheControl, tags: stale.tags });
     } catch (cause) {
-      report(new EdgeIsrRuntimeError("ERR_CACHE_WRITE", `re-storing the stale copy of ${key} failed: ${String(cause)}`, { cause }));
+      report(new EdgeIsrRuntimeError("ERR_CACHE_WRITE", `re-storing the stale copy of ${quoteKey(key)} failed: ${String(cause)}`, { cause }));
     }
   }
 
@@ -313,7 +355,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
       const joined = await joining;
       if (!joined) return bypass(m, client, env, ctx, timing, "a shared render did not finish in time");
       const result = joined.value;
-      if (result.kind === "stored") return servePage(result.page, client, state, now(), timing.header(state));
+      if (result.kind === "stored") return serve(result.page, client, m, state, timing);
       if (result.kind === "failed") return renderError(result.error, client);
       return bypass(m, client, env, ctx, timing, "the page is not cacheable");
     }
@@ -325,12 +367,14 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
       try {
         response = await render(m, request, env, ctx, state === "REVALIDATED" ? "revalidate" : "miss", timing);
       } catch (error) {
-        report(error instanceof EdgeIsrRuntimeError ? error : new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `rendering ${key} failed and no copy is stored: ${String(error)}`, { cause: error }));
+        report(error instanceof EdgeIsrRuntimeError ? error : new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `rendering ${quoteKey(key)} failed and no copy is stored: ${String(error)}`, { cause: error }));
         answer({ kind: "failed", error });
         return { kind: "failed", error };
       }
-      if (responseBypassReason(response, cacheableStatus)) {
-        answer({ kind: "uncacheable", response });
+      // A first render of an unknown URL (MISS, not a forced one) spends the not-found budget.
+      const why = responseBypassReason(response, cacheableStatus) ?? (state === "MISS" ? notFound.overBudget(m.route.path, response.status) : undefined);
+      if (why) {
+        answer({ kind: "uncacheable", response, why });
         return { kind: "uncacheable" };
       }
       // Stream to the first client while a copy is collected for the store.
@@ -345,12 +389,13 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     const outcome = await leader;
     if (outcome.kind === "failed") return renderError(outcome.error, client);
     const headers = new Headers(outcome.response.headers);
-    const shown: CacheState = outcome.kind === "cacheable" ? state : "BYPASS";
-    stateHeaders(headers, shown, timing.header(shown));
     if (outcome.kind === "cacheable") {
-      headers.set("cache-control", cdnCacheControl(cacheControlFor(m.route)));
+      stateHeaders(headers, state, timing.header(state));
+      cacheHeaders(headers, cacheControlFor(m.route, outcome.response.status), personal(m.route));
       headers.set("age", "0");
       headers.set("x-edge-isr-generated-at", new Date(now()).toISOString());
+    } else {
+      bypassHeaders(headers, outcome.why, timing.header("BYPASS"), true);
     }
     const body = client.method === "HEAD" ? null : outcome.response.body;
     return new Response(body, { status: outcome.response.status, statusText: outcome.response.statusText, headers });
@@ -369,9 +414,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
       return renderError(error, request);
     }
     const headers = new Headers(response.headers);
-    stateHeaders(headers, "BYPASS", timing.header("BYPASS"));
-    headers.set("x-edge-isr-bypass", why);
-    if (m && !headers.has("cache-control")) headers.set("cache-control", "private, no-store");
+    bypassHeaders(headers, why, timing.header("BYPASS"), m !== undefined);
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
 
@@ -386,16 +429,21 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     const prerenderToken = prerenderTokenFor(env);
     const prerendering = prerenderToken !== undefined && prerenderToken !== "" && request.headers.get(PRERENDER_HEADER) === prerenderToken;
     if (prerendering && url.pathname === PRERENDER_MANIFEST_PATH) {
-      return Response.json({ buildId: await currentBuild(env), paths: await prerenderManifest(env) });
+      // `buildId` is this Worker's own build (what a prerender stores); `buildPointer` tells the
+      // CLI whether `promote`/`rollback` can change what it serves.
+      return Response.json({ buildId: buildIdFor(env), paths: await prerenderManifest(env), buildPointer: pointer !== undefined });
     }
     const path = normalizePath(url.pathname);
     const m = path === undefined ? undefined : match(path);
     if (!m) return bypass(undefined, request, env, ctx, timing, path === undefined ? "the path cannot be cached" : "no ISR route matches");
+    const notListed = await unlisted(m, request, env, timing);
+    if (notListed) return notListed;
     const why = requestBypassReason(request, m.route);
     if (why) return bypass(m, request, env, ctx, timing, why);
 
     const query = allowedQuery(url.searchParams, m.route.query);
-    const key = pageKey(await currentBuild(env), m.path, query);
+    // A prerender stores this Worker's own build, never the one a pointer promoted before it.
+    const key = pageKey(prerendering ? buildIdFor(env) : await currentBuild(env), m.path, query);
     // Renders see a clean request: the key's path and query, the configured origin
     // and no client header at all (not even Accept), so nothing a client sends —
     // cookies, Host/X-Forwarded-Host, x-middleware-*, RSC headers — can shape a
@@ -423,15 +471,15 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     let page: CachedPage | null = null;
     try {
       page = await timing.measure("kv", () =>
-        withTimeout(readPage(cache, key, { kind: "APP_PAGE" }), cacheTimeoutMs, () => new EdgeIsrRuntimeError("ERR_CACHE_READ", `reading ${key} took longer than ${cacheTimeoutMs} ms`)),
+        withTimeout(readPage(cache, key, { kind: "APP_PAGE" }), cacheTimeoutMs, () => new EdgeIsrRuntimeError("ERR_CACHE_READ", `reading ${quoteKey(key)} took longer than ${cacheTimeoutMs} ms`)),
       );
     } catch (error) {
-      report(error instanceof EdgeIsrRuntimeError ? error : new EdgeIsrRuntimeError("ERR_CACHE_READ", `reading ${key} failed; rendering instead: ${String(error)}`, { cause: error }));
+      report(error instanceof EdgeIsrRuntimeError ? error : new EdgeIsrRuntimeError("ERR_CACHE_READ", `reading ${quoteKey(key)} failed; rendering instead: ${String(error)}`, { cause: error }));
     }
-    if (page && !page.stale) return servePage(page, request, "HIT", now(), timing.header("HIT"));
+    if (page && !page.stale) return serve(page, request, m, "HIT", timing);
     if (page) {
       ctx.waitUntil(regenerate(cache, key, page, m, renderRequest(), env, ctx));
-      return servePage(page, request, "STALE", now(), timing.header("STALE"));
+      return serve(page, request, m, "STALE", timing);
     }
     return miss(cache, key, m, request, renderRequest(), env, ctx, timing, "MISS");
   }

@@ -8,6 +8,8 @@ export interface CompiledPattern {
   path: string;
   /** The pattern in Next.js's notation (`/products/[id]`), used for implicit tags. */
   nextRoute: string;
+  /** Its parameters' names (`*` for a rest segment); empty for a static route. */
+  params: readonly string[];
   match(pathname: string): Record<string, string> | undefined;
 }
 
@@ -40,6 +42,7 @@ export function compilePattern(path: string): CompiledPattern {
   return {
     path,
     nextRoute: `/${nextSegments.join("/")}`,
+    params: names,
     match(pathname) {
       const found = regex.exec(pathname);
       if (!found) return undefined;

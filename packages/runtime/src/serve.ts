@@ -1,5 +1,6 @@
 /** Builds the response for a cached page: headers users know, ETag/304, HEAD, gzip as stored. */
 import type { CacheControl } from "@edge-isr/kv-cache-handler";
+import { RSC_HEADERS, keepPrivate } from "./cacheability.js";
 import type { CachedPage } from "./page.js";
 
 export type CacheState = "HIT" | "STALE" | "MISS" | "REVALIDATED" | "BYPASS";
@@ -12,6 +13,25 @@ export function cdnCacheControl(cc: CacheControl | undefined): string {
   const revalidate = cc?.revalidate === false || cc?.revalidate === undefined ? DEFAULT_EXPIRE : cc.revalidate;
   const expire = cc?.expire ?? DEFAULT_EXPIRE;
   return expire > revalidate ? `s-maxage=${revalidate}, stale-while-revalidate=${expire - revalidate}` : `s-maxage=${revalidate}`;
+}
+
+/**
+ * `Vary` of every answer from the cache. The body differs by these request
+ * headers: an RSC request (Next's router headers, `Accept: text/x-component`)
+ * gets a payload rendered for it alone, and gzip is sent as stored only to
+ * clients that take it. A CDN or browser that honours Vary therefore never
+ * hands the page's HTML to an RSC request, nor gzip to a client without it.
+ */
+export const SHARED_VARY = [...RSC_HEADERS, "Accept", "Accept-Encoding"].join(", ");
+
+/**
+ * Cache-Control and Vary of an answer from the cache. On a route with
+ * `personalCookies` the same URL also has personal answers, so no shared
+ * cache may keep it (`private, no-cache`: browsers revalidate with its ETag).
+ */
+export function cacheHeaders(headers: Headers, cc: CacheControl | undefined, personal: boolean): void {
+  headers.set("cache-control", personal ? "private, no-cache" : cdnCacheControl(cc));
+  headers.set("vary", personal ? `${SHARED_VARY}, Cookie` : SHARED_VARY);
 }
 
 export const acceptsGzip = (request: Request) => /\bgzip\b/i.test(request.headers.get("accept-encoding") ?? "");
@@ -31,8 +51,27 @@ export function stateHeaders(headers: Headers, state: CacheState, timing: string
   headers.set("server-timing", timing);
 }
 
-/** The response for `page` as `state`. */
-export function servePage(page: CachedPage, request: Request, state: CacheState, now: number, timing: string): Response {
+/**
+ * Headers of an answer rendered for one client: BYPASS, why, and — on a
+ * route's URL, which also has shared answers — a Cache-Control no shared cache keeps.
+ */
+export function bypassHeaders(headers: Headers, why: string, timing: string, onRoute: boolean): void {
+  stateHeaders(headers, "BYPASS", timing);
+  headers.set("x-edge-isr-bypass", why);
+  if (onRoute) keepPrivate(headers);
+}
+
+/** How to answer with a cached page: its state, the time, the Server-Timing value, and whether the route is personal. */
+export interface ServeAs {
+  state: CacheState;
+  now: number;
+  timing: string;
+  personal: boolean;
+}
+
+/** The response for `page` as `as.state`. */
+export function servePage(page: CachedPage, request: Request, as: ServeAs): Response {
+  const { state, now, timing } = as;
   const headers = new Headers();
   for (const [name, value] of Object.entries(page.headers)) {
     if (Array.isArray(value)) for (const v of value) headers.append(name, v);
@@ -40,9 +79,8 @@ export function servePage(page: CachedPage, request: Request, state: CacheState,
   }
   headers.set("etag", page.meta.etag);
   headers.set("age", String(Math.max(0, Math.floor((now - page.meta.generatedAt) / 1000))));
-  headers.set("cache-control", cdnCacheControl(page.cacheControl));
+  cacheHeaders(headers, page.cacheControl, as.personal);
   headers.set("x-edge-isr-generated-at", new Date(page.meta.generatedAt).toISOString());
-  headers.set("vary", "Accept-Encoding");
   stateHeaders(headers, state, timing);
   if (etagMatches(request, page.meta.etag)) return new Response(null, { status: 304, headers });
   if (request.method === "HEAD") return new Response(null, { status: page.status, headers });

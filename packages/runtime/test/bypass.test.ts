@@ -22,16 +22,6 @@ describe("never cached", () => {
     expect(res.headers.get("cache-control")).toBe("private, no-store");
   });
 
-  it("cookies bypass unless the route declared them irrelevant; renders never see them", async () => {
-    const app = createTestApp();
-    const session = await app.fetch("/products/1", { headers: { cookie: "session=abc; theme=dark" } });
-    expect(cacheState(session)).toBe("BYPASS");
-    expect(session.headers.get("x-edge-isr-bypass")).toContain("session");
-    const theme = await app.fetch("/products/1", { headers: { cookie: "theme=dark" } });
-    expect(cacheState(theme)).toBe("MISS");
-    expect(await text(theme)).toContain("cookie:none");
-  });
-
   for (const [header, value] of [
     ["set-cookie", "session=abc"],
     ["cache-control", "private, max-age=60"],

@@ -24,7 +24,7 @@ describe("data cache", () => {
 
     price = 12;
     app.clock.advance(1000);
-    await revalidateTag("products", undefined, app.handler);
+    await revalidateTag("products", "max", app.handler);
     app.clock.advance(10); // a write in the same millisecond as an invalidation counts as invalidated
     expect(await getProduct("1")).toEqual({ id: "1", price: 10 }); // stale, refreshed in the background
     await backgroundWork();

@@ -16,24 +16,30 @@ export interface TestApp {
   /** Renders so far, and knobs the render function reads. */
   state: { renders: number; version: number; fail: boolean; headers: Record<string, string>; status: number; delay: Promise<void> | undefined };
   errors: string[];
+  /** Every line the handler and the pipeline logged (warnings and errors). */
+  logs: string[];
 }
 
 export const routes: ISRRoute<typeof env>[] = [
   { path: "/", revalidate: 60 },
-  { path: "/products/:id", revalidate: 60, expire: 3600, tags: (p) => ["products", `product:${p.id}`], query: ["variant"], ignoreCookies: ["theme"] },
+  { path: "/products/:id", revalidate: 60, expire: 3600, tags: (p) => ["products", `product:${p.id}`], query: ["variant"] },
   { path: "/blog/:slug", revalidate: false, tags: ["blog"] },
   { path: "/about", revalidate: false },
+  // Rendered per user when the request carries its session cookie; shared otherwise.
+  { path: "/account/:tab", revalidate: 60, personalCookies: ["session", "sb-*"] },
 ];
 
 export function createTestApp(options: Partial<ISROptions<typeof env>> = {}, shared?: { handlerPrefix?: string; clock?: ReturnType<typeof manualClock> }): TestApp {
   const clock = shared?.clock ?? manualClock();
-  const counting = countingKV(env.CACHE);
+  const counting = countingKV(env.CACHE, { now: clock.now });
   const errors: string[] = [];
+  const logs: string[] = [];
+  const log = (line: string) => void logs.push(line);
   const handler = new KVCacheHandler(counting.kv, {
     prefix: shared?.handlerPrefix ?? `rt-${crypto.randomUUID().slice(0, 8)}/`,
     now: clock.now,
     sleep: clock.sleep,
-    logger: { warn: () => {}, error: () => {} },
+    logger: { warn: log, error: log },
   });
   const state: TestApp["state"] = { renders: 0, version: 1, fail: false, headers: {}, status: 200, delay: undefined };
   const isr = createISR<typeof env>({
@@ -41,7 +47,7 @@ export function createTestApp(options: Partial<ISROptions<typeof env>> = {}, sha
     handler,
     buildId: "b1",
     now: clock.now,
-    logger: { warn: () => {}, error: (m: string) => errors.push(m) },
+    logger: { warn: log, error: (m: string) => void (errors.push(m), log(m)) },
     render: async (request, { params }) => {
       state.renders++;
       if (state.delay) await state.delay;
@@ -57,7 +63,8 @@ export function createTestApp(options: Partial<ISROptions<typeof env>> = {}, sha
   const pending: Promise<unknown>[] = [];
   const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p) };
   return {
-    fetch: (path, init = {}) => isr.fetch(new Request(`${init.origin ?? "https://shop.example"}${path}`, init), env, ctx),
+    // Each request is one Worker invocation, with production's KV budget (its waitUntil work included).
+    fetch: async (path, init = {}) => (await counting.run(() => isr.fetch(new Request(`${init.origin ?? "https://shop.example"}${path}`, init), env, ctx))).result,
     async drain() {
       while (pending.length) await Promise.allSettled(pending.splice(0));
     },
@@ -67,6 +74,7 @@ export function createTestApp(options: Partial<ISROptions<typeof env>> = {}, sha
     isr,
     state,
     errors,
+    logs,
   };
 }
 

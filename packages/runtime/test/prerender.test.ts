@@ -11,7 +11,7 @@ describe("prerender support", () => {
   it("lists static pages and dynamic ones from staticParams, only to the prerender token", async () => {
     const app = createTestApp({ routes: staticRoutes, prerenderToken: () => token });
     const manifest = await app.fetch("/_isr/prerender-manifest", { headers: { [PRERENDER_HEADER]: token } });
-    expect(await manifest.json()).toEqual({ buildId: "b1", paths: ["/", "/products/1", "/products/a%20b", "/about"] });
+    expect(await manifest.json()).toEqual({ buildId: "b1", paths: ["/", "/products/1", "/products/a%20b", "/about"], buildPointer: false });
     const anonymous = await app.fetch("/_isr/prerender-manifest");
     expect(cacheState(anonymous)).toBe("BYPASS");
     const wrong = await app.fetch("/_isr/prerender-manifest", { headers: { [PRERENDER_HEADER]: "guess" } });
@@ -52,6 +52,23 @@ describe("prerender support", () => {
       expect(cacheState(await app.fetch("/about"))).toBe("MISS"); // now b1, which has no entry yet
     } finally {
       await env.CACHE.delete(pointerKey);
+    }
+  });
+
+  it("with a pointer naming another build, the manifest says so and a prerender stores this Worker's own build", async () => {
+    const app = createTestApp({ routes: staticRoutes, prerenderToken: () => token, buildPointer: { kv: () => env.CACHE, cacheSeconds: 30 } });
+    await env.CACHE.put(BUILD_POINTER_KEY, JSON.stringify({ current: "b0", previous: [], promotedAt: 1 }));
+    try {
+      const manifest = await app.fetch("/_isr/prerender-manifest", { headers: { [PRERENDER_HEADER]: token } });
+      expect(await manifest.json()).toMatchObject({ buildId: "b1", buildPointer: true });
+      const res = await app.fetch("/about", { headers: { [PRERENDER_HEADER]: token } });
+      expect(res.headers.get("x-edge-isr-key")).toBe("b1:/about");
+      await text(res);
+      await app.drain();
+      expect(await app.handler.get("b1:/about")).not.toBeNull();
+      expect(await app.handler.get("b0:/about")).toBeNull(); // the promoted build's entries are not touched
+    } finally {
+      await env.CACHE.delete(BUILD_POINTER_KEY);
     }
   });
 });

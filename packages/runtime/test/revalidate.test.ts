@@ -1,5 +1,6 @@
 /** revalidateTag / updateTag / revalidatePath, and the revalidation endpoint. */
 import { describe, expect, it } from "vitest";
+import { implicitTags } from "@edge-isr/kv-cache-handler";
 import { pathTag, revalidatePath, revalidateTag, updateTag } from "../src/index.js";
 import { cacheState, createTestApp, text } from "./harness.js";
 
@@ -10,7 +11,7 @@ const warm = async (app: ReturnType<typeof createTestApp>, ...paths: string[]) =
 };
 
 describe("on-demand revalidation", () => {
-  it("revalidateTag serves the old page once (STALE) while it regenerates", async () => {
+  it("revalidateTag(tag, 'max') serves the old page once (STALE) while it regenerates", async () => {
     const app = createTestApp();
     await warm(app, "/products/1", "/products/2");
     app.state.version = 2;
@@ -23,6 +24,35 @@ describe("on-demand revalidation", () => {
     expect(await text(await app.fetch("/products/1"))).toContain("v2");
   });
 
+  it("revalidateTag(tag) without a profile expires at once, as in Next 16: the next request renders (MISS)", async () => {
+    const app = createTestApp();
+    await warm(app, "/products/1", "/products/2");
+    app.state.version = 2;
+    await revalidateTag("product:1", undefined, app.handler);
+    const res = await app.fetch("/products/1");
+    expect(cacheState(res)).toBe("MISS");
+    expect(await text(res)).toContain("v2");
+    expect(cacheState(await app.fetch("/products/2"))).toBe("HIT");
+  });
+
+  it("revalidateTag(tag, 'hours') is stale now and a miss after the profile's expire (a day)", async () => {
+    const app = createTestApp();
+    await warm(app, "/products/1");
+    await revalidateTag("product:1", "hours", app.handler);
+    app.state.fail = true; // the regeneration fails, so the stale copy stays
+    expect(cacheState(await app.fetch("/products/1"))).toBe("STALE");
+    await app.drain();
+    app.clock.advance(86_400_000);
+    app.state.fail = false;
+    expect(cacheState(await app.fetch("/products/1"))).toBe("MISS");
+  });
+
+  it("an unknown profile is refused with a coded error naming it and the known ones", async () => {
+    const app = createTestApp();
+    await expect(revalidateTag("product:1", "fortnight", app.handler)).rejects.toMatchObject({ code: "ERR_OPTION_INVALID", message: expect.stringContaining('"fortnight"') });
+    await expect(revalidateTag("product:1", "fortnight", app.handler)).rejects.toThrow(/default, seconds, minutes, hours, days, weeks, max/);
+  });
+
   it("updateTag expires: the next request renders the new page (MISS)", async () => {
     const app = createTestApp();
     await warm(app, "/products/1");
@@ -33,21 +63,51 @@ describe("on-demand revalidation", () => {
     expect(await text(res)).toContain("v2");
   });
 
-  it("revalidatePath(p) covers one page; revalidatePath(p, 'layout') covers every page below", async () => {
+  it("revalidatePath(p) expires one page; revalidatePath(p, 'layout') every page below (MISS, as in Next 16)", async () => {
     const app = createTestApp();
     await warm(app, "/blog/a", "/blog/b", "/about");
     await revalidatePath("/blog/a", undefined, app.handler);
-    expect(cacheState(await app.fetch("/blog/a"))).toBe("STALE");
+    expect(cacheState(await app.fetch("/blog/a"))).toBe("MISS");
     expect(cacheState(await app.fetch("/blog/b"))).toBe("HIT");
     await app.drain();
     app.clock.advance(1000);
     await revalidatePath("/blog", "layout", app.handler);
-    expect(cacheState(await app.fetch("/blog/b"))).toBe("STALE");
+    expect(cacheState(await app.fetch("/blog/b"))).toBe("MISS");
     expect(cacheState(await app.fetch("/about"))).toBe("HIT");
     await app.drain();
     app.clock.advance(1000);
     await revalidatePath("/blog/[slug]", "page", app.handler);
-    expect(cacheState(await app.fetch("/blog/a"))).toBe("STALE");
+    expect(cacheState(await app.fetch("/blog/a"))).toBe("MISS");
+  });
+
+  it("revalidatePath of a 600-character path reaches its page (its implicit tag is hashed on both sides)", async () => {
+    const app = createTestApp({ revalidateEndpoint: { secret: () => "s" } });
+    const path = `/blog/${"a-long-slug-".repeat(49)}slug-x`;
+    expect(path).toHaveLength(600);
+    const other = `${path.slice(0, -1)}z`; // same length, same first 599 characters
+    await warm(app, path, other);
+    expect(cacheState(await app.fetch(path))).toBe("HIT");
+    await revalidatePath(path, undefined, app.handler);
+    expect(cacheState(await app.fetch(path))).toBe("MISS");
+    expect(cacheState(await app.fetch(other))).toBe("HIT");
+    // Through the endpoint too, with the path spelled another way.
+    await app.drain();
+    app.clock.advance(1000);
+    const body = JSON.stringify({ paths: [`/${other.slice(1).replace("/", "//")}/`] });
+    const res = await app.fetch("/_isr/revalidate", { method: "POST", headers: { authorization: "Bearer s" }, body });
+    expect(res.status).toBe(200);
+    expect(cacheState(await app.fetch(other))).toBe("MISS");
+    expect(app.errors).toEqual([]);
+  });
+
+  it("pathTag hashes a tag over 256 characters as the handler's implicitTags does, and only then", () => {
+    const short = `/${"s".repeat(250)}`; // "_N_T_" + 251 characters = 256
+    expect(pathTag(short)).toBe(`_N_T_${short}`);
+    const long = `${short}x`;
+    expect(pathTag(long)).toMatch(/^_N_T_#[0-9a-f]{64}$/);
+    expect(implicitTags(long)).toContain(pathTag(long));
+    expect(implicitTags(`${long}/child`)).toContain(pathTag(long, "layout"));
+    expect(pathTag(`${long}/`)).toBe(pathTag(long));
   });
 
   it("pathTag spells Next's implicit tags", () => {
@@ -93,6 +153,9 @@ describe("POST /_isr/revalidate", () => {
       [{ paths: ["no-slash"] }, '"paths[0]"'],
       [{ paths: [{ path: "/a", type: "section" }] }, '"paths[0]"'],
       [{ tags: ["a"], expire: -1 }, '"expire"'],
+      [{ tags: ["a"], profile: "fortnight" }, '"profile"'],
+      [{ tags: ["a"], profile: 3 }, '"profile"'],
+      [{ tags: ["a"], profile: "max", expire: 0 }, "not both"],
       [{}, "at least one"],
     ];
     for (const [body, mention] of cases) {
@@ -104,16 +167,25 @@ describe("POST /_isr/revalidate", () => {
     expect(huge.status).toBe(413);
   });
 
-  it("revalidates tags and paths and answers counts, never entries", async () => {
+  it("expires tags and paths by default (Next 16) and answers counts, never entries", async () => {
     const app = createTestApp({ revalidateEndpoint: { secret: () => secret } });
-    await warm(app, "/products/1", "/blog/a");
+    await warm(app, "/products/1", "/blog/a", "/products/2");
     const res = await endpoint(app, { tags: ["product:1"], paths: ["/blog/a"] });
     expect(res.status).toBe(200);
     const body = await res.text();
-    expect(JSON.parse(body)).toEqual({ revalidated: { tags: 1, paths: 1 }, expire: null });
+    expect(JSON.parse(body)).toEqual({ revalidated: { tags: 1, paths: 1 }, expire: 0, via: "kv" });
     expect(body).not.toContain("<h1>");
+    expect(cacheState(await app.fetch("/products/1"))).toBe("MISS");
+    expect(cacheState(await app.fetch("/blog/a"))).toBe("MISS");
+    expect(cacheState(await app.fetch("/products/2"))).toBe("HIT");
+  });
+
+  it("with profile \"max\" the pages are stale: served once more while they regenerate", async () => {
+    const app = createTestApp({ revalidateEndpoint: { secret: () => secret } });
+    await warm(app, "/products/1");
+    const res = await endpoint(app, { tags: ["product:1"], profile: "max" });
+    expect(await res.json()).toEqual({ revalidated: { tags: 1, paths: 0 }, expire: 31_536_000, via: "kv" });
     expect(cacheState(await app.fetch("/products/1"))).toBe("STALE");
-    expect(cacheState(await app.fetch("/blog/a"))).toBe("STALE");
   });
 
   it("with expire 0 the next request is a MISS", async () => {

@@ -15,7 +15,7 @@ const EXPLAIN: Record<State, string> = {
   STALE: "served from KV at once; a fresh copy is rendering in the background",
   MISS: "not in the cache: rendered for this request and stored",
   REVALIDATED: "rendered on purpose (prerender or forced) and stored",
-  BYPASS: "never cached (admin page)",
+  BYPASS: "not from the cache: an admin page, or an answer for this client alone",
 };
 
 /** The cache state of the current document, from the navigation's Server-Timing `cache;desc="…"`. */

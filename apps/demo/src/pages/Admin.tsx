@@ -1,4 +1,4 @@
-import { SecretField } from "../components/SecretField";
+import { SignIn, SignOut } from "../components/SignIn";
 import { formatPrice, LIMITS, type Product } from "../db";
 import type { Flash } from "../types";
 
@@ -10,8 +10,8 @@ export function FlashMessage({ flash }: { flash?: Flash }) {
   ) : null;
 }
 
-/** `/admin`: edit a product in the DB namespace, then revalidate its tags. Never cached. */
-export function Admin({ products, flash, localDefaultSecret }: { products: Product[]; flash?: Flash; localDefaultSecret: boolean }) {
+/** `/admin`: edit a product in the DB namespace, then revalidate its tags. Never cached; signed-in only. */
+export function Admin({ products, signedIn, flash, localDefaultSecret }: { products: Product[]; signedIn: boolean; flash?: Flash; localDefaultSecret: boolean }) {
   return (
     <>
       <h1>Admin</h1>
@@ -21,28 +21,34 @@ export function Admin({ products, flash, localDefaultSecret }: { products: Produ
         <code>revalidateTag("catalogue")</code>. <b>Expire</b> makes the next view render the new data; <b>stale</b> serves the old page once
         more while the new one renders — Next.js's two revalidation profiles.
       </p>
-      {products.map((p) => (
-        <form method="post" action={`/admin/products/${p.id}`} className="edit" key={p.id} data-testid={`edit-${p.id}`}>
-          <strong>
-            #{p.id} <a href={`/products/${p.id}`}>{p.name}</a> <span>{formatPrice(p.price)}</span>
-          </strong>
-          <label>
-            name <input name="name" defaultValue={p.name} maxLength={LIMITS.nameChars} required />
-          </label>
-          <label>
-            price € <input name="price" defaultValue={(p.price / 100).toFixed(2)} inputMode="decimal" required />
-          </label>
-          <label>
-            then{" "}
-            <select name="mode" defaultValue="expire">
-              <option value="expire">expire its pages (next view renders)</option>
-              <option value="stale">mark them stale (served once more, then new)</option>
-            </select>
-          </label>
-          <SecretField localDefaultSecret={localDefaultSecret} />
-          <button type="submit">Save and revalidate</button>
-        </form>
-      ))}
+      {!signedIn ? (
+        <SignIn next="/admin" localDefaultSecret={localDefaultSecret} />
+      ) : (
+        <>
+          <SignOut />
+          {products.map((p) => (
+            <form method="post" action={`/admin/products/${p.id}`} className="edit" key={p.id} data-testid={`edit-${p.id}`}>
+              <strong>
+                #{p.id} <a href={`/products/${p.id}`}>{p.name}</a> <span>{formatPrice(p.price)}</span>
+              </strong>
+              <label>
+                name <input name="name" defaultValue={p.name} maxLength={LIMITS.nameChars} required />
+              </label>
+              <label>
+                price € <input name="price" defaultValue={(p.price / 100).toFixed(2)} inputMode="decimal" required />
+              </label>
+              <label>
+                then{" "}
+                <select name="mode" defaultValue="expire">
+                  <option value="expire">expire its pages (next view renders)</option>
+                  <option value="stale">mark them stale (served once more, then new)</option>
+                </select>
+              </label>
+              <button type="submit">Save and revalidate</button>
+            </form>
+          ))}
+        </>
+      )}
     </>
   );
 }

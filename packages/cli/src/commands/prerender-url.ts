@@ -7,6 +7,7 @@
  * shell history and process lists), and the server's Worker must have the same.
  */
 import { CliError } from "../errors.js";
+import { httpUrl } from "../http-url.js";
 import { pool } from "../pool.js";
 import { choosePaths, type PathChoice, readManifest, renderPaths, type WorkerFetch } from "./prerender-steps.js";
 
@@ -18,34 +19,25 @@ export interface PrerenderUrlOptions extends PathChoice {
   dryRun?: boolean;
   log?: (line: string) => void;
   progress?: boolean;
+  signal?: AbortSignal;
 }
 
 export interface PrerenderUrlResult {
   buildId: string;
   planned: string[];
   rendered: number;
+  /** 404/410 pages: reported as not found (the server's Worker keeps what its own rules keep). */
+  notFound: { path: string; status: number }[];
   failed: { path: string; reason: string }[];
+  notRendered: string[];
   servedBytes: number;
   seconds: number;
   origin: string;
 }
 
-function originOf(url: string): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-    throw new CliError("ERR_BAD_ARGUMENT", `--url ${JSON.stringify(url.slice(0, 200))} is not an http(s) URL`, "pass the running server's address, e.g. --url http://localhost:5173.");
-  }
-  return parsed.origin;
-}
-
 export async function prerenderUrl(options: PrerenderUrlOptions): Promise<PrerenderUrlResult> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const origin = originOf(options.url);
+  const origin = httpUrl("--url", options.url, "pass the running server's address, e.g. --url http://localhost:5173.").origin;
   if (!options.token) {
     throw new CliError(
       "ERR_MISSING_TOKEN",
@@ -66,10 +58,10 @@ export async function prerenderUrl(options: PrerenderUrlOptions): Promise<Preren
   if (options.dryRun) {
     log(`dry run: would render ${planned.length} pages of build ${buildId} through ${origin}`);
     for (const path of planned) log(`  ${path}`);
-    return { buildId, planned, rendered: 0, failed: [], servedBytes: 0, seconds: 0, origin };
+    return { buildId, planned, rendered: 0, notFound: [], failed: [], notRendered: [], servedBytes: 0, seconds: 0, origin };
   }
   const started = performance.now();
-  const { stored, failed } = await renderPaths(send, token, planned, Math.max(1, options.concurrency ?? 8), options.progress);
+  const { stored, failed, notFound, notRendered } = await renderPaths(send, token, planned, Math.max(1, options.concurrency ?? 8), options.progress, options.signal);
 
   // Read each page back as a visitor would: it must now be served from the cache.
   let rendered = 0;
@@ -87,5 +79,5 @@ export async function prerenderUrl(options: PrerenderUrlOptions): Promise<Preren
       failed.push({ path, reason: `verification failed: ${(error as Error).message}` });
     }
   });
-  return { buildId, planned, rendered, failed, servedBytes, seconds: (performance.now() - started) / 1000, origin };
+  return { buildId, planned, rendered, notFound: notFound.map(({ path, status }) => ({ path, status })), failed, notRendered, servedBytes, seconds: (performance.now() - started) / 1000, origin };
 }

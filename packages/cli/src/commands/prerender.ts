@@ -8,19 +8,20 @@
  *             to the Cloudflare namespace in bulk, skipping any the runtime regenerated
  *             after the build was made
  */
-import { dirname } from "node:path";
-import { SingleBar } from "cli-progress";
-import { decodeHeader, KVLimits, parseMetadata } from "@edge-isr/kv-cache-handler";
-import { Miniflare } from "miniflare";
+import { decodeHeader, KVLimits, kvKeyFor, parseMetadata } from "@edge-isr/kv-cache-handler";
 import { findBuiltWorker, findSourceConfig, namespaceIdFor } from "../config.js";
 import { CliError } from "../errors.js";
+import { count } from "../format.js";
 import { bindingTarget, kvPersistDir } from "../kv/local.js";
 import { openRemote, type RemoteOptions } from "../kv/remote.js";
 import { type KVEntry, type KVTarget, listAll } from "../kv/target.js";
 import type { TargetFlags } from "../target-options.js";
 import { pool } from "../pool.js";
+import { stoppedBy } from "../interrupt.js";
+import { progress } from "../progress.js";
+import { runBuiltWorker, sendTo } from "../worker.js";
 import { prerenderUrl } from "./prerender-url.js";
-import { choosePaths, readManifest, renderPaths, type WorkerFetch } from "./prerender-steps.js";
+import { choosePaths, readManifest, renderPaths } from "./prerender-steps.js";
 
 export interface PrerenderFlags extends TargetFlags {
   worker?: string;
@@ -34,6 +35,7 @@ export interface PrerenderFlags extends TargetFlags {
   resume?: boolean;
   verify: boolean;
   since?: string;
+  strict?: boolean;
 }
 
 export interface PrerenderOptions {
@@ -62,6 +64,8 @@ export interface PrerenderOptions {
   remoteOptions?: Partial<RemoteOptions>;
   log?: (line: string) => void;
   progress?: boolean;
+  /** Ctrl-C: no new page starts; what is rendered is still stored and verified. */
+  signal?: AbortSignal;
 }
 
 export interface PrerenderResult {
@@ -69,14 +73,18 @@ export interface PrerenderResult {
   planned: string[];
   rendered: number;
   skipped: { path: string; reason: string }[];
+  /** 404/410 pages: reported, never kept (see NOT_FOUND_STATUS). */
+  notFound: { path: string; status: number }[];
   failed: { path: string; reason: string }[];
+  /** Paths left unrendered because the run was interrupted. */
+  notRendered: string[];
+  /** Whether every stored entry was read back (not with --no-verify, nor locally after Ctrl-C). */
+  readBack: boolean;
   storedBytes: number;
   rawBytes: number;
   seconds: number;
   target: string;
 }
-
-const ORIGIN = "http://prerender.edge-isr.local";
 
 export async function prerender(options: PrerenderOptions): Promise<PrerenderResult> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -101,34 +109,16 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
   }
   const token = crypto.randomUUID();
   const persistTo = options.persistTo ?? ".wrangler/state";
-  let mf: Miniflare;
-  try {
-    mf = new Miniflare({
-      modules: true,
-      modulesRules: [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }],
-      modulesRoot: dirname(worker.main),
-      scriptPath: worker.main,
-      compatibilityDate: worker.compatibility_date ?? "2026-04-01",
-      compatibilityFlags: worker.compatibility_flags ?? [],
-      // Every KV namespace the Worker binds, so renders read the same data (a CMS, a
-      // product table) that vite preview / vite dev see in the local state.
-      kvNamespaces: { ...otherNamespaces, [binding]: localId },
-      kvPersist: remote || options.dryRun ? false : kvPersistDir(persistTo),
-      bindings: {
-        ...Object.fromEntries(Object.entries(worker.vars ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
-        EDGE_ISR_PRERENDER_TOKEN: token,
-        ...(options.buildId ? { EDGE_ISR_BUILD_ID: options.buildId } : {}),
-      },
-    });
-    await mf.ready;
-  } catch (error) {
-    throw new CliError("ERR_WORKER_START", `the built Worker ${worker.main} did not start: ${(error as Error).message}`, "run it with `vite preview` to see the error, fix it, and build again.");
-  }
+  // Every KV namespace the Worker binds, so renders read the same data (a CMS, a
+  // product table) that vite preview / vite dev see in the local state.
+  const mf = await runBuiltWorker(worker, {
+    kvNamespaces: { ...otherNamespaces, [binding]: localId },
+    kvPersist: remote || options.dryRun ? false : kvPersistDir(persistTo),
+    bindings: { EDGE_ISR_PRERENDER_TOKEN: token, ...(options.buildId ? { EDGE_ISR_BUILD_ID: options.buildId } : {}) },
+  });
   const workerKV = bindingTarget(await mf.getKVNamespace(binding), remote ? "in-memory" : `local ${persistTo} (namespace ${localId})`);
   const target: KVTarget = remote ?? workerKV;
-
-  // Miniflare's Response is undici's; the steps use only the standard part of it.
-  const send: WorkerFetch = (path, headers) => mf.dispatchFetch(`${ORIGIN}${path}`, { headers }) as unknown as Promise<Response>;
+  const send = sendTo(mf);
   try {
     const { buildId, paths } = await readManifest(send, token, `the built Worker ${worker.main}`);
     if (options.buildId && options.buildId !== buildId) {
@@ -151,54 +141,48 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
       log(`dry run: would render ${todo.length} of ${planned.length} pages of build ${buildId} into ${target.description}`);
       for (const path of todo) log(`  ${path}`);
       for (const s of skipped) log(`  skip ${s.path}: ${s.reason}`);
-      return { buildId, planned, rendered: 0, skipped, failed: [], storedBytes: 0, rawBytes: 0, seconds: 0, target: target.description };
+      return { buildId, planned, rendered: 0, skipped, notFound: [], failed: [], notRendered: [], readBack: false, storedBytes: 0, rawBytes: 0, seconds: 0, target: target.description };
     }
 
     const started = performance.now();
-    const rendered = await renderPaths(send, token, todo, concurrency, options.progress);
+    const rendered = await renderPaths(send, token, todo, concurrency, options.progress, options.signal);
     const failed: PrerenderResult["failed"] = rendered.failed;
     const stored = rendered.stored.map((s) => s.key);
+    const notRendered = [...rendered.notRendered];
+    const interrupted = () => options.signal?.aborted === true;
+    // A not-found page is not kept: the Worker stored it as it stores any 404, so remove it
+    // locally; remotely it is simply not uploaded.
+    if (!remote) {
+      try {
+        await pool(rendered.notFound, concurrency, async ({ key }) => void (key && (await workerKV.delete(await kvKeyFor("", key)))));
+      } catch (error) {
+        if (!(await stoppedBy(options.signal))) throw error; // after Ctrl-C in a terminal, workerd is gone
+      }
+    }
 
     // Copy to the remote namespace, never over an entry the runtime regenerated since the build
     // started: listed again now, just before writing, since that is when it matters.
+    let uploadInterrupted = false;
     if (remote) {
-      const regenerated = new Set(
-        (await listAll(remote, `e:${buildId}:`)).filter((k) => (parseMetadata(k.metadata)?.m ?? 0) > since).map((k) => k.name),
-      );
-      const listed = new Map((await listAll(workerKV, `e:${buildId}:`)).map((k) => [k.name, k]));
-      const kept = stored.filter((key) => {
-        if (!regenerated.has(`e:${key}`)) return true;
-        skipped.push({ path: key.slice(buildId.length + 1), reason: "regenerated by the runtime after this build started" });
-        return false;
-      });
-      stored.splice(0, stored.length, ...kept);
-      // Read the rendered entries back from the in-memory namespace as many at a time as renders.
-      const gathered: (KVEntry | undefined)[] = [];
-      await pool(kept, concurrency, async (key, i) => {
-        const name = `e:${key}`;
-        const hit = await workerKV.get(name);
-        if (!hit) return;
-        if (hit.value.byteLength > KVLimits.maxValueBytes) {
-          failed.push({ path: key, reason: `${hit.value.byteLength} bytes, over KV's limit of ${KVLimits.maxValueBytes}` });
-          return;
-        }
-        const expiration = listed.get(name)?.expiration;
-        gathered[i] = { key: name, value: hit.value, metadata: hit.metadata, ...(expiration ? { expiration } : {}) };
-      });
-      const entries = gathered.filter((entry): entry is KVEntry => entry !== undefined);
-      const copyBar = options.progress ?? process.stdout.isTTY ? new SingleBar({ format: "upload    [{bar}] {value}/{total} entries", hideCursor: true }) : undefined;
-      copyBar?.start(entries.length, 0);
-      await remote.putMany(entries, (n) => copyBar?.update(n));
-      copyBar?.stop();
+      try {
+        await upload(remote, workerKV, stored, { buildId, since, concurrency, skipped, failed, ...(options.progress !== undefined ? { progress: options.progress } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+      } catch (error) {
+        if (!(await stoppedBy(options.signal))) throw error;
+      }
+      uploadInterrupted = interrupted(); // what landed is found by reading back below
     }
 
     // Verify by reading every entry back from where it was meant to land (as many at once as renders).
     let storedBytes = 0;
     let rawBytes = 0;
     let verified = 0;
+    // After Ctrl-C the local workerd may be gone: the pages it acknowledged are stored (it answers
+    // only once they are), but they cannot be read back now.
+    const readBack = options.verify !== false && !(interrupted() && !remote);
     const check = async (key: string) => {
-      if (options.verify === false) return void verified++;
+      if (!readBack) return void verified++;
       const hit = await target.get(`e:${key}`);
+      if (!hit && uploadInterrupted) return void notRendered.push(key.slice(buildId.length + 1)); // Ctrl-C came before its upload
       const md = parseMetadata(hit?.metadata);
       let ok = false;
       try {
@@ -213,10 +197,57 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
     };
     await pool(stored, concurrency, check);
     const seconds = (performance.now() - started) / 1000;
-    return { buildId, planned, rendered: verified, skipped, failed, storedBytes, rawBytes, seconds, target: target.description };
+    const notFound = rendered.notFound.map(({ path, status }) => ({ path, status }));
+    return { buildId, planned, rendered: verified, skipped, notFound, failed, notRendered, storedBytes, rawBytes, seconds, target: target.description, readBack };
   } finally {
     await mf.dispose();
     await remote?.close();
+  }
+}
+
+/**
+ * Copies the rendered entries from the Worker's in-memory namespace to the remote one, in
+ * bulk, skipping any the runtime regenerated there after the build started (listed again
+ * just before writing, since that is when it matters).
+ */
+async function upload(
+  remote: KVTarget,
+  workerKV: KVTarget,
+  stored: string[],
+  opts: { buildId: string; since: number; concurrency: number; skipped: PrerenderResult["skipped"]; failed: PrerenderResult["failed"]; progress?: boolean; signal?: AbortSignal },
+): Promise<void> {
+  const regenerated = new Set((await listAll(remote, `e:${opts.buildId}:`)).filter((k) => (parseMetadata(k.metadata)?.m ?? 0) > opts.since).map((k) => k.name));
+  const listed = new Map((await listAll(workerKV, `e:${opts.buildId}:`)).map((k) => [k.name, k]));
+  const kept = stored.filter((key) => {
+    if (!regenerated.has(`e:${key}`)) return true;
+    opts.skipped.push({ path: key.slice(opts.buildId.length + 1), reason: "regenerated by the runtime after this build started" });
+    return false;
+  });
+  stored.splice(0, stored.length, ...kept);
+  // Read the rendered entries back from the in-memory namespace as many at a time as renders.
+  const gathered: (KVEntry | undefined)[] = [];
+  await pool(
+    kept,
+    opts.concurrency,
+    async (key, i) => {
+      const name = `e:${key}`;
+      const hit = await workerKV.get(name);
+      if (!hit) return;
+      if (hit.value.byteLength > KVLimits.maxValueBytes) {
+        opts.failed.push({ path: key, reason: `${hit.value.byteLength} bytes, over KV's limit of ${KVLimits.maxValueBytes}` });
+        return;
+      }
+      const expiration = listed.get(name)?.expiration;
+      gathered[i] = { key: name, value: hit.value, metadata: hit.metadata, ...(expiration ? { expiration } : {}) };
+    },
+    opts.signal,
+  );
+  const entries = gathered.filter((entry): entry is KVEntry => entry !== undefined);
+  const bar = progress(entries.length, "upload", "entries", opts.progress);
+  try {
+    await remote.putMany(entries, (n) => bar.update(n), opts.signal);
+  } finally {
+    bar.stop();
   }
 }
 
@@ -228,13 +259,34 @@ function parseSince(text: string): number {
 
 const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`);
 
+/** What a run reports: its summary line, the not-found pages, failures, and what an interruption left. */
+interface Outcome {
+  buildId: string;
+  planned: string[];
+  notFound: { path: string; status: number }[];
+  failed: { path: string; reason: string }[];
+  notRendered: string[];
+}
+
+/** The not-found line(s), the failures (not-found pages among them with --strict), the exit code; ERR_INTERRUPTED after Ctrl-C. */
+function finish(result: Outcome, flags: PrerenderFlags, solution: string, resume: string): number {
+  for (const f of result.notFound) console.log(`  not found ${f.path}: the Worker answered ${f.status}; not stored${flags.strict ? "" : " (--strict makes it a failure)"}`);
+  const failed = flags.strict ? [...result.failed, ...result.notFound.map((f) => ({ path: f.path, reason: `the Worker answered ${f.status} (--strict)` }))] : result.failed;
+  const code = reportFailures(failed, solution);
+  if (result.notRendered.length) {
+    const done = result.planned.length - result.notRendered.length;
+    throw new CliError("ERR_INTERRUPTED", `prerender interrupted: ${count(done)} of ${count(result.planned.length)} pages of build ${result.buildId} were rendered (the summary above says which are stored); ${count(result.notRendered.length)} were not`, resume);
+  }
+  return code;
+}
+
 /** The command: runs prerender, prints the summary, returns the exit code. */
-export async function runPrerender(flags: PrerenderFlags): Promise<number> {
+export async function runPrerender(flags: PrerenderFlags, signal?: AbortSignal): Promise<number> {
   const concurrency = Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new CliError("ERR_BAD_ARGUMENT", `--concurrency ${flags.concurrency} is not a whole number ≥ 1`, "pass e.g. --concurrency 8.");
   }
-  if (flags.url) return runPrerenderUrl(flags, concurrency);
+  if (flags.url) return runPrerenderUrl(flags, concurrency, signal);
   const result = await prerender({
     ...(flags.worker ? { worker: flags.worker } : {}),
     remote: Boolean(flags.remote),
@@ -251,16 +303,25 @@ export async function runPrerender(flags: PrerenderFlags): Promise<number> {
     resume: Boolean(flags.resume),
     verify: flags.verify !== false,
     ...(flags.since ? { since: parseSince(flags.since) } : {}),
+    ...(signal ? { signal } : {}),
   });
   if (flags.dryRun) return 0;
   const rate = result.rendered / Math.max(result.seconds, 0.001);
+  const sizes = result.readBack
+    ? `${size(result.storedBytes)} stored, ${size(Math.max(0, result.rawBytes - result.storedBytes))} saved by compression`
+    : `sizes unknown (${flags.verify === false ? "--no-verify" : "not read back after Ctrl-C; the Worker confirmed each before answering"})`;
   console.log(
-    `prerendered ${result.rendered} pages of build ${result.buildId} into ${result.target}: ${size(result.storedBytes)} stored, ` +
-      `${size(Math.max(0, result.rawBytes - result.storedBytes))} saved by compression, ${rate.toFixed(0)} pages/s, ` +
-      `${result.skipped.length} skipped, ${result.failed.length} failed`,
+    `prerendered ${result.rendered} pages of build ${result.buildId} into ${result.target}: ${sizes}, ${rate.toFixed(0)} pages/s, ` +
+      `${result.skipped.length} skipped, ${result.notFound.length} not found, ${result.failed.length} failed`,
   );
   for (const s of result.skipped) console.log(`  skipped ${s.path}: ${s.reason}`);
-  return reportFailures(result.failed, "open the failing paths with `vite preview` to see why; the other pages are stored, and --resume skips them next time.");
+  const again = process.argv.slice(2).filter((arg) => arg !== "--resume").join(" ");
+  return finish(
+    result,
+    flags,
+    "open the failing paths with `vite preview` to see why; the other pages are stored, and --resume skips them next time.",
+    `run \`edge-isr ${again} --resume\` to render the rest: pages already stored for build ${result.buildId} are skipped.`,
+  );
 }
 
 function reportFailures(failed: { path: string; reason: string }[], solution: string): number {
@@ -272,7 +333,7 @@ function reportFailures(failed: { path: string; reason: string }[], solution: st
 }
 
 /** `--url`: through a running server; the flags that name a build or a namespace do not apply. */
-async function runPrerenderUrl(flags: PrerenderFlags, concurrency: number): Promise<number> {
+async function runPrerenderUrl(flags: PrerenderFlags, concurrency: number, signal: AbortSignal | undefined): Promise<number> {
   const clashing = (["worker", "remote", "env", "resume", "since", "buildId"] as const).filter((name) => flags[name] !== undefined && flags[name] !== false);
   if (clashing.length) {
     const names = clashing.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ");
@@ -287,12 +348,18 @@ async function runPrerenderUrl(flags: PrerenderFlags, concurrency: number): Prom
     coverage: Number(flags.coverage),
     ...(flags.routes ? { routes: flags.routes } : {}),
     ...(flags.fromTraffic ? { fromTraffic: flags.fromTraffic } : {}),
+    ...(signal ? { signal } : {}),
   });
   if (flags.dryRun) return 0;
   const rate = result.rendered / Math.max(result.seconds, 0.001);
   console.log(
     `prerendered ${result.rendered} pages of build ${result.buildId} through ${result.origin} (stored by its Worker${flags.verify === false ? "" : ", each read back as a HIT"}): ` +
-      `${size(result.servedBytes)} of pages, ${rate.toFixed(0)} pages/s, ${result.failed.length} failed`,
+      `${size(result.servedBytes)} of pages, ${rate.toFixed(0)} pages/s, ${result.notFound.length} not found, ${result.failed.length} failed`,
   );
-  return reportFailures(result.failed, `open the failing paths on ${result.origin} to see why; the other pages are stored.`);
+  return finish(
+    result,
+    flags,
+    `open the failing paths on ${result.origin} to see why; the other pages are stored.`,
+    `run the same command again: with --url every page is rendered again (the server's Worker decides what it keeps; --resume needs a build, without --url).`,
+  );
 }

@@ -1,32 +1,35 @@
 /**
  * `edge-isr purge`: invalidate entries by tag (and by path, through Next's
- * implicit path tags), either by sweeping KV with KVCacheHandler itself or by
- * calling the deployed revalidation endpoint; optionally also purge
+ * implicit path tags) with Next 16's semantics — expired at once by default,
+ * stale (served while they regenerate) with `--stale` — either by writing the
+ * tags' records to the tag clock in KV (one read and one write per tag, however
+ * many entries carry them; a coordinator picks them up within a minute) or
+ * through the deployed revalidation endpoint; optionally also purge
  * Cloudflare's CDN cache by the same tags.
  */
 import Cloudflare from "cloudflare";
-import { HandlerLimits, KVCacheHandler, type EdgeIsrCacheError, type SweepResult } from "@edge-isr/kv-cache-handler";
+import { HandlerLimits, invalidateInKV, type EdgeIsrCacheError, type InvalidationResult } from "@edge-isr/kv-cache-handler";
 import { pathTag } from "@edge-isr/runtime";
 import { CliError, redact, redactedLogger } from "../errors.js";
 import { asNamespace } from "../kv/adapter.js";
 import { openTarget, type TargetFlags } from "../target-options.js";
+import { type EndpointResult, purgeThroughEndpoint } from "./purge-endpoint.js";
 
-export type PurgeFlags = TargetFlags & { tag?: string[]; path?: string[]; layout?: boolean; expire?: boolean; endpoint?: string; cdnZone?: string };
+/** `stale`: served while they regenerate (Next's "max" profile); otherwise expired at once (Next 16's default). `expire` is the default, kept as a flag for scripts that pass it. */
+export type PurgeFlags = TargetFlags & { tag?: string[]; path?: string[]; layout?: boolean; expire?: boolean; stale?: boolean; endpoint?: string; cdnZone?: string };
 
 export interface PurgeResult {
   tags: string[];
-  /** What the KV sweep did (without --endpoint). */
-  sweep?: SweepResult;
-  /** The endpoint's JSON answer (with --endpoint). */
-  endpoint?: unknown;
+  /** What the invalidation did (without --endpoint): per-tag records written to the tag clock in KV. */
+  invalidation?: InvalidationResult;
+  /** The endpoint's answers (with --endpoint). */
+  endpoint?: EndpointResult;
   /** Tags purged from the CDN (with --cdn-zone). */
   cdnTags?: number;
 }
 
 /** Tags per CDN purge request: small enough for Cloudflare's per-request cache-tag limit on every plan. */
 const CDN_TAGS_PER_CALL = 30;
-
-const quiet = { warn() {}, error() {} };
 
 /** The tags a purge names: `--tag`s, then each `--path`'s implicit tag. */
 export function purgeTags(flags: Pick<PurgeFlags, "tag" | "path" | "layout">): string[] {
@@ -60,47 +63,6 @@ function requireCdnToken(): string {
   return token;
 }
 
-async function callEndpoint(url: string, tags: string[], expire: boolean): Promise<unknown> {
-  const secret = process.env.EDGE_ISR_SECRET;
-  if (!secret) {
-    throw new CliError("ERR_MISSING_TOKEN", "--endpoint needs EDGE_ISR_SECRET, which is not set", "export EDGE_ISR_SECRET=… with the secret the Worker was deployed with (`wrangler secret put EDGE_ISR_SECRET`); it is never printed.");
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new CliError("ERR_BAD_ARGUMENT", `--endpoint ${JSON.stringify(url)} is not a URL`, "pass the full URL of the revalidation endpoint, e.g. --endpoint https://example.com/_isr/revalidate.");
-  }
-  let res: Response;
-  try {
-    res = await fetch(parsed, {
-      method: "POST",
-      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-      body: JSON.stringify({ tags, paths: [], ...(expire ? { expire: 0 } : {}) }),
-    });
-  } catch (error) {
-    throw new CliError("ERR_PURGE_FAILED", `could not reach ${parsed.origin}${parsed.pathname}: ${redact(String((error as Error)?.cause ?? (error as Error)?.message ?? error))}`, "check the URL and that the Worker is deployed, then run the command again (it is safe to repeat).");
-  }
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  if (res.status !== 200) {
-    const reason = typeof (body as { error?: unknown })?.error === "string" ? (body as { error: string }).error : redact(text).slice(0, 200) || res.statusText; // redacted before the cut, which could halve a secret
-    const hint =
-      res.status === 401
-        ? "EDGE_ISR_SECRET does not match the Worker's secret: export the one it was deployed with (`wrangler secret put EDGE_ISR_SECRET` sets it)."
-        : res.status === 404
-          ? "the endpoint is disabled or the URL is wrong: check the path, and that the Worker has a revalidation secret configured."
-          : "fix what the server names, then run the command again (it is safe to repeat).";
-    throw new CliError("ERR_PURGE_FAILED", `${parsed.origin}${parsed.pathname} answered ${res.status}: ${redact(reason)}`, hint);
-  }
-  return body;
-}
-
 async function purgeCdn(zoneId: string, token: string, tags: string[]): Promise<void> {
   const baseURL = process.env.CLOUDFLARE_API_BASE_URL; // as for --remote (else the client's own CLOUDFLARE_BASE_URL)
   const client = new Cloudflare({ apiToken: token, logger: redactedLogger, ...(baseURL ? { baseURL } : {}) });
@@ -122,22 +84,24 @@ export async function purge(flags: PurgeFlags): Promise<PurgeResult> {
   const cdnToken = flags.cdnZone ? requireCdnToken() : undefined;
   const what = `${tags.length} tag(s) (${tags.join(", ")})`;
   const result: PurgeResult = { tags };
+  if (flags.stale && flags.expire) {
+    throw new CliError("ERR_BAD_ARGUMENT", "--stale and --expire contradict each other", "pass --stale to serve the pages while they regenerate, or nothing (or --expire) to expire them at once.");
+  }
+  const stale = Boolean(flags.stale);
 
   if (flags.endpoint) {
-    result.endpoint = await callEndpoint(flags.endpoint, tags, Boolean(flags.expire));
-    console.log(`${flags.expire ? "expired" : "revalidated"} ${what} through ${new URL(flags.endpoint).origin}`);
+    result.endpoint = await purgeThroughEndpoint(flags.endpoint, tags, stale);
   } else {
     const target = await openTarget(flags);
     try {
       const errors: EdgeIsrCacheError[] = [];
-      const handler = new KVCacheHandler(asNamespace(target), { logger: quiet, onError: (e) => errors.push(e) });
-      const sweep = await handler.invalidate(tags, flags.expire ? { expire: 0 } : {});
-      result.sweep = sweep;
-      console.log(`${what}: scanned ${sweep.scanned}, marked stale ${sweep.marked}, deleted ${sweep.deleted}, failed ${sweep.failed} — ${target.description}`);
-      if (sweep.failed > 0) {
+      const invalidation = await invalidateInKV(asNamespace(target), tags, { durations: stale ? {} : undefined, report: (e) => errors.push(e) });
+      result.invalidation = invalidation;
+      console.log(`${stale ? "marked stale" : "expired"} ${what}: ${invalidation.tags} tag record(s) written to the tag clock — ${target.description}`);
+      if (invalidation.failed > 0) {
         throw new CliError(
           "ERR_PURGE_FAILED",
-          `${sweep.failed} of ${sweep.matched} matching entries could not be ${flags.expire ? "deleted" : "marked stale"}${errors[0] ? `; first error: ${redact(errors[0].message)}` : ""}`,
+          `${invalidation.failed} of ${invalidation.tags} tag record(s) could not be written${errors[0] ? `; first error: ${redact(errors[0].message)}` : ""}`,
           "check that the namespace is writable, then run the same command again (it is safe to repeat).",
         );
       }

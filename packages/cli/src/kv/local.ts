@@ -2,8 +2,10 @@
  * The local target: the KV state Miniflare persists under `.wrangler/state`,
  * the same files `vite dev` and `vite preview` (and `wrangler dev`) read.
  */
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
+import { startMiniflare } from "../miniflare.js";
 import { pool } from "../pool.js";
 import type { KVEntry, KVListed, KVTarget } from "./target.js";
 
@@ -23,12 +25,17 @@ export function bindingTarget(kv: Binding, description: string, close: () => Pro
     async put({ key, value, metadata, expiration }: KVEntry) {
       await kv.put(key, value, { ...(metadata !== undefined ? { metadata } : {}), ...(expiration ? { expiration } : {}) });
     },
-    async putMany(entries, onProgress) {
+    async putMany(entries, onProgress, signal) {
       let done = 0;
-      await pool(entries, 8, async (entry) => {
-        await this.put(entry);
-        onProgress?.(++done);
-      });
+      await pool(
+        entries,
+        8,
+        async (entry) => {
+          await this.put(entry);
+          onProgress?.(++done);
+        },
+        signal,
+      );
     },
     delete: (key) => kv.delete(key),
     async *list(prefix): AsyncIterable<KVListed> {
@@ -43,9 +50,15 @@ export function bindingTarget(kv: Binding, description: string, close: () => Pro
   };
 }
 
-/** Opens the persisted local namespace `namespaceId`. */
+/**
+ * Whether the namespace has ever been written in this state: Miniflare keeps
+ * a namespace's values under `v3/kv/<namespace id>/`, created by its first write.
+ */
+export const hasLocalNamespace = (persistTo: string, namespaceId: string) => existsSync(join(kvPersistDir(persistTo), namespaceId));
+
+/** Opens the persisted local namespace `namespaceId` (Miniflare creates the state directory if it is missing). */
 export async function openLocal(persistTo: string, namespaceId: string): Promise<KVTarget> {
-  const mf = new Miniflare({
+  const mf = startMiniflare({
     modules: true,
     script: "export default { fetch() { return new Response(null, { status: 404 }) } }",
     kvNamespaces: { KV: namespaceId },

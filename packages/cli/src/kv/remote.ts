@@ -83,9 +83,10 @@ export function openRemote(options: RemoteOptions): KVTarget {
         fail(`writing ${JSON.stringify(key)}`, error);
       }
     },
-    async putMany(entries, onProgress) {
+    async putMany(entries, onProgress, signal) {
       let done = 0;
       for (const batch of batches(entries)) {
+        if (signal?.aborted) return;
         if (bulkAvailable) {
           try {
             await client.kv.namespaces.bulkUpdate(options.namespaceId, {
@@ -106,10 +107,15 @@ export function openRemote(options: RemoteOptions): KVTarget {
             bulkAvailable = false; // no bulk endpoint: one PUT per key from here on
           }
         }
-        await pool(batch, 6, async (entry) => {
-          await target.put(entry);
-          onProgress?.(++done);
-        });
+        await pool(
+          batch,
+          6,
+          async (entry) => {
+            await target.put(entry);
+            onProgress?.(++done);
+          },
+          signal,
+        );
       }
     },
     async delete(key) {

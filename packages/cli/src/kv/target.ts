@@ -23,8 +23,11 @@ export interface KVTarget {
   readonly description: string;
   get(key: string): Promise<{ value: Uint8Array; metadata: unknown } | null>;
   put(entry: KVEntry): Promise<void>;
-  /** Writes many entries, in as few requests as the target allows. */
-  putMany(entries: KVEntry[], onProgress?: (done: number) => void): Promise<void>;
+  /**
+   * Writes many entries, in as few requests as the target allows. Once `signal`
+   * aborts, no further write starts; the ones under way finish, then it returns.
+   */
+  putMany(entries: KVEntry[], onProgress?: (done: number) => void, signal?: AbortSignal): Promise<void>;
   delete(key: string): Promise<void>;
   list(prefix: string): AsyncIterable<KVListed>;
   close(): Promise<void>;
