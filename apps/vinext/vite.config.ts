@@ -23,4 +23,5 @@ export function appConfig(data: { adapter: string; options?: Record<string, unkn
   });
 }
 
-export default appConfig(kvDataAdapter());
+// The production setup: the coordinator Durable Object (bound in wrangler.jsonc, exported by worker.ts).
+export default appConfig(kvDataAdapter({ coordinator: { binding: "EDGE_ISR_COORDINATOR" } }));

@@ -221,4 +221,11 @@ describe("apps/vinext on edge-isr's data cache, under vite preview", () => {
     expect(paramOnly.headers.get("content-type"), "?_rsc without the RSC header is an HTML request").toContain("text/html");
     await paramOnly.arrayBuffer();
   });
+
+  it("invalidations went through the coordinator Durable Object (the production setup): the state holds its published clock", async () => {
+    expect(app.output()).not.toContain("ERR_COORDINATOR");
+    const gc = edgeIsr(["gc", "--dry-run", "--persist-to", state, "--config", "wrangler.jsonc", "--binding", "VINEXT_KV_CACHE"]);
+    expect(gc.status, gc.output).toBe(0);
+    expect(gc.output).toMatch(/read the tag clock: the coordinator's snapshot \([1-9]\d* exact invalidations\)/);
+  });
 });

@@ -118,7 +118,8 @@ export class VinextDataCache implements CacheHandler {
           `vinext data cache: env.${this.binding} is not a KV namespace binding, so every page is rendered uncached. Add "kv_namespaces": [{ "binding": "${this.binding}", "id": "<namespace id>" }] to wrangler.jsonc, or set the adapter's binding option to the name you bound`,
         );
       }
-      this.handler = new KVCacheHandler(kv, resolveRefs(this.handlerOptions, this.env ?? {}));
+      // `binding` also names the namespace to the coordinator (it writes the clock there), when there is one.
+      this.handler = new KVCacheHandler(kv, { ...resolveRefs(this.handlerOptions, this.env ?? {}), binding: this.binding });
     } catch (error) {
       console.error(error instanceof Error ? error.message : String(error));
       this.handler = null;
