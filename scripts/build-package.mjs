@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the package in the current directory: one ESM file (dist/index.js;
-// self-contained apart from the package's declared dependencies) plus .d.ts files.
+// self-contained apart from the package's declared dependencies), one small file per
+// other `exports` subpath that imports it, plus .d.ts files.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
@@ -35,16 +36,17 @@ if (pkg.bin) {
   console.log(`built ${Object.keys(pkg.bin).join(", ")} → dist/cli.js`);
   process.exit(0);
 }
-await build({
-  entryPoints: ["src/index.ts"],
-  outfile: "dist/index.js",
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  target: "es2022",
-  sourcemap: true,
-  legalComments: "none",
-  external,
-});
+const common = { bundle: true, format: "esm", platform: "neutral", target: "es2022", sourcemap: true, legalComments: "none" };
+await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", external });
+// Each other `exports` subpath ("./vinext" → src/vinext.ts → dist/vinext.js) imports the
+// main entry as a sibling file instead of bundling a second copy, so both share one
+// KVCacheHandler and one error class (instanceof holds across them).
+const mainEntry = { name: "main-entry", setup: (b) => b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: "./index.js", external: true })) };
+for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
+  if (subpath === ".") continue;
+  const out = target.import.replace(/^\.\//, "");
+  const entry = out.replace(/^dist\//, "src/").replace(/\.js$/, ".ts");
+  await build({ ...common, entryPoints: [entry], outfile: out, external, plugins: [mainEntry] });
+}
 execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], { stdio: "inherit" });
 console.log(`built ${process.cwd().split("/").slice(-2).join("/")}/dist`);

@@ -43,3 +43,18 @@ testCacheHandler({
   // @ts-ignore: built by `npm run build`, which `npm test` runs first
   create: kvFixture(() => import("../../packages/kv-cache-handler/dist/index.js") as Promise<HandlerModule>, { coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE" }),
 });
+
+// The object vinext's `cache.data` slot gets from @edge-isr/kv-cache-handler/vinext: the same
+// contract through the adapter (binding looked up on first use, options passed through).
+testCacheHandler({
+  name: "KVCacheHandler through the vinext adapter (src/vinext.ts)",
+  create: kvFixture(async () => {
+    const { default: createVinextDataCache } = await import("../../packages/kv-cache-handler/src/vinext.js");
+    return {
+      kvKeyFor: source.kvKeyFor,
+      KVCacheHandler: function (kv: KVNamespace, options: source.KVCacheHandlerOptions) {
+        return createVinextDataCache({ env: { VINEXT_KV_CACHE: kv }, options: options as never });
+      } as unknown as typeof source.KVCacheHandler,
+    };
+  }),
+});

@@ -10,6 +10,7 @@ import { lifespanCases } from "./cases/lifespan.js";
 import { limitCases } from "./cases/limits.js";
 import { roundTripCases } from "./cases/round-trip.js";
 import { tagCases } from "./cases/tags.js";
+import { vinextCallCases } from "./cases/vinext-calls.js";
 import type { Case, ContractOptions } from "./fixture.js";
 
 export function testCacheHandler(options: ContractOptions): void {
@@ -30,5 +31,6 @@ export function testCacheHandler(options: ContractOptions): void {
     integrityCases(test);
     limitCases(test);
     failureCases(test);
+    vinextCallCases(test);
   });
 }

@@ -8,6 +8,7 @@ import { KVCacheHandler as VinextKVCacheHandler } from "@vinext/cloudflare/cache
 import { afterAll, afterEach } from "vitest";
 import { manualClock } from "../helpers/clock.js";
 import { countingKV } from "../helpers/counting-kv.js";
+import { noticingDeletes } from "../helpers/unawaited-deletes.js";
 import type { HandlerFixture, HandlerUnderTest } from "./fixture.js";
 import { testCacheHandler } from "./suite.js";
 
@@ -16,22 +17,7 @@ afterEach(() => {
   Date.now = realNow;
 });
 
-// vinext deletes an invalidated entry without awaiting it; under production's one write per second per key,
-// KV answers such a delete 429 and, in vinext, nothing handles the rejection. The binding it gets counts them
-// (printed at the end) and marks them handled, so vinext's own behaviour is unchanged but cannot fail our run.
 let unawaited429 = 0;
-function noticingDeletes(kv: KVNamespace): KVNamespace {
-  return new Proxy(kv, {
-    get(target, name, receiver) {
-      if (name !== "delete") return Reflect.get(target, name, receiver);
-      return (key: string) => {
-        const done = target.delete(key);
-        done.catch(() => void unawaited429++);
-        return done;
-      };
-    },
-  });
-}
 afterAll(() => {
   if (unawaited429) console.info(`[contract] vinext: ${unawaited429} delete(s) answered 429 by KV (it does not await them)`);
 });
@@ -46,7 +32,7 @@ testCacheHandler({
     const errors: HandlerFixture["errors"] = [];
     const warnings: string[] = [];
     const make = (options: Record<string, unknown> = {}) =>
-      new VinextKVCacheHandler(noticingDeletes(counting.kv) as never, { appPrefix, ...options }) as unknown as HandlerUnderTest;
+      new VinextKVCacheHandler(noticingDeletes(counting.kv, () => void unawaited429++) as never, { appPrefix, ...options }) as unknown as HandlerUnderTest;
     return { handler: make(), another: () => make(), counting, rawKV: env.CACHE, clock, locate: async (k) => `${appPrefix}:cache:${k}`, reportsErrors: false, errors, warnings, with: make, tagClock: "own" };
   },
   // Every case vinext fails, and why (each checked by running it unskipped).
@@ -119,5 +105,9 @@ testCacheHandler({
       "throws a failing KV call out of revalidateTag",
     "bad input to set is reported, not thrown, and stores nothing":
       "stores a value of an unknown kind",
+    "set honours ctx.timestamp (when the render began): the entry is dated by it, so a revalidateTag during the render leaves it stale":
+      "dates an entry by the time of set and ignores ctx.timestamp: a revalidateTag that lands while a \"use cache\" function runs is lost",
+    "revalidateTag as vinext calls it: one tag string, durations undefined or { expire } from a cacheLife profile; resetRequestCache between requests":
+      "turns revalidateTag(tag, \"max\") into a miss instead of serving the entry stale while it regenerates",
   },
 });

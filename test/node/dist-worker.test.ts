@@ -1,7 +1,7 @@
 /**
  * The published artefact: `dist/index.js` alone, imported by a plain Worker
  * (no bundler, no nodejs_compat, no other files), stores and reads a page on
- * Miniflare's KV.
+ * Miniflare's KV; `dist/vinext.js` (the vinext adapter) adds nothing but itself.
  */
 import { readFileSync } from "node:fs";
 import { Miniflare } from "miniflare";
@@ -51,6 +51,13 @@ describe("dist/index.js in a plain Worker", () => {
     expect(dist).not.toMatch(/^\s*import\s.*from\s/m);
     expect(dist).not.toMatch(/require\(|["']node:/);
     expect(dist).toMatch(/export\s*\{[^}]*KVCacheHandler/);
+  });
+
+  it("dist/vinext.js (the vinext adapter) imports nothing but dist/index.js", () => {
+    const adapter = readFileSync(new URL("dist/vinext.js", pkgDir), "utf8");
+    expect([...adapter.matchAll(/^\s*import\s[\s\S]*?from\s*["']([^"']+)["']/gm)].map((m) => m[1])).toEqual(["./index.js"]);
+    expect(adapter).not.toMatch(/require\(|["']node:/);
+    expect(adapter).toMatch(/export\s*\{[^}]*createVinextDataCache as default/);
   });
 
   it("has no runtime dependencies", () => {

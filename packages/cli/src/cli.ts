@@ -9,6 +9,7 @@
 import { Command } from "commander";
 import { CliError, exitCodeOf, formatError } from "./errors.js";
 import { addTargetOptions, type TargetFlags } from "./target-flags.js";
+import { vinextCommand } from "./commands/vinext.js";
 import { handleInterrupts, interruptible } from "./interrupt.js";
 import type { KVTarget } from "./kv/target.js";
 import type { PrerenderFlags } from "./commands/prerender.js";
@@ -264,6 +265,7 @@ program
     init({ dir: process.cwd(), dryRun: Boolean(flags.dryRun) });
   });
 
+program.addCommand(vinextCommand());
 handleInterrupts();
 
 // `edge-isr inspect | head` closes stdout early: that is not an error.

@@ -14,6 +14,8 @@ export const CliLimits = {
   remoteWatchSecondsPerList: 90,
   /** `watch` on the local state: nothing is billed, so poll often. */
   localWatchIntervalMs: 500,
+  /** `vinext migrate --remote`: Cloudflare API requests per 5 minutes by default (the API allows about 1,200). */
+  remoteRequestsPer5Min: 1000,
   /** Secrets shorter than this are words, not secrets: never redacted (it would mangle messages), warned about. */
   minRedactedSecret: 8,
 } as const;

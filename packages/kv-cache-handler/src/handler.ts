@@ -363,7 +363,7 @@ export class KVCacheHandler implements CacheHandler {
     if (dropped.length) {
       this.logger.warn(`[edge-isr] ERR_TAG_INVALID: dropped ${dropped.length} tag(s) of ${quoteKey(key)}: ${describeDropped(dropped)}`);
     }
-    const lastModified = this.now();
+    const lastModified = generatedAt(ctx, this.now());
     const entry: StoredEntry = { key, value: data, tags, lastModified, cacheControl };
     const [kvKey, encoded, hashes] = await Promise.all([kvKeyFor(this.prefix, key), encodeEntry(entry), tagHashes(tags)]);
     const contentHash = base64UrlPrefix(await sha256(encoded.bytes), 8);
@@ -391,9 +391,13 @@ export class KVCacheHandler implements CacheHandler {
     });
   }
 
-  /** KV's own expiry for an entry: its `expire` (clamped to KV's 60 s minimum), else `defaultTtl`; none for `revalidate: false`. */
+  /**
+   * KV's own expiry for an entry: its `expire` (clamped to KV's 60 s minimum), else `defaultTtl`;
+   * none for `revalidate: false`. An `expire` beyond what KV accepts means "never" (Next's and
+   * vinext's default `cacheLife` profile passes 2³²−2 s): kept like an entry without one.
+   */
   private expirationTtl(cc: CacheControl | undefined): number | undefined {
-    if (cc?.expire !== undefined) return Math.max(KVLimits.minExpirationTtl, Math.ceil(cc.expire));
+    if (cc?.expire !== undefined && cc.expire <= KVLimits.maxExpirationTtl) return Math.max(KVLimits.minExpirationTtl, Math.ceil(cc.expire));
     if (cc?.revalidate === false) return undefined;
     return Math.max(KVLimits.minExpirationTtl, this.defaultTtl, cc?.revalidate ?? 0);
   }
@@ -552,6 +556,16 @@ function resolveCacheControl(data: IncrementalCacheValue | null, ctx?: SetContex
   if (typeof expire === "number") cc.expire = expire;
   if (typeof stale === "number") cc.stale = stale;
   return cc;
+}
+
+/**
+ * When the entry's generation started: `ctx.timestamp` (vinext's "use cache" passes it, as
+ * Next does), so an entry whose render began before a `revalidateTag` is stale at once;
+ * otherwise now. A missing, malformed or future timestamp is now.
+ */
+function generatedAt(ctx: SetContext | undefined, now: number): number {
+  const at = ctx?.timestamp;
+  return typeof at === "number" && Number.isFinite(at) && at > 0 && at <= now ? at : now;
 }
 
 /** Tags from the set context, a FETCH value's own tags, Next's `x-next-cache-tags` header, and request soft tags. */

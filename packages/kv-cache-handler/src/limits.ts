@@ -12,6 +12,8 @@ export const KVLimits = {
   maxMetadataBytes: 1024,
   /** Shortest `expirationTtl` KV accepts, in seconds. */
   minExpirationTtl: 60,
+  /** Longest `expirationTtl` a KV binding accepts (a signed 32-bit number of seconds). */
+  maxExpirationTtl: 2_147_483_647,
   /** KV accepts about one write per second to the same key; faster writes answer 429. */
   minWriteIntervalMs: 1000,
   /** Shortest `cacheTtl` KV accepts on a read, in seconds. */

@@ -94,6 +94,8 @@ export interface SetContext {
   cacheControl?: Partial<CacheControl>;
   revalidate?: number | false;
   tags?: string[];
+  /** When the value's generation started (ms); the entry's `lastModified`. Default: now. */
+  timestamp?: number;
   [extra: string]: unknown;
 }
 
