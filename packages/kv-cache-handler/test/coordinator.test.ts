@@ -11,6 +11,7 @@ import { countingKV } from "../../../test/helpers/counting-kv.js";
 import { manualClock } from "../../../test/helpers/clock.js";
 import { KVCacheHandler, type KVCacheHandlerOptions, SNAPSHOT_KEY, decodeSnapshot, invalidateInKV, tagHash } from "../src/index.js";
 import { coordinatorName } from "../src/coordinator/protocol.js";
+import { buildSnapshot, emptyBuckets } from "../src/clock/snapshot.js";
 
 const page = (html = "<p>page</p>") => ({ kind: "APP_PAGE" as const, html, rscData: undefined, headers: {}, postponed: undefined, status: 200 });
 const cc = { cacheControl: { revalidate: 3600 } };
@@ -209,6 +210,25 @@ describe("the coordinator", () => {
     await t.settled();
     await t.clearColo();
     expect(await t.make().get("/cli")).toBeNull();
+  });
+
+  it("a coordinator that never ran here, beside a snapshot another runtime published, is woken by the first reader", async () => {
+    // As after `edge-isr prerender` (its own Miniflare published the clock) and a restart of the local server:
+    // KV holds a complete snapshot, this runtime's coordinator has never run, and `edge-isr purge` writes to KV.
+    const t = setup();
+    const kvOnly = new KVCacheHandler(t.counting.kv, { prefix: t.prefix, now: t.clock.now, sleep: t.clock.sleep, logger: { warn() {}, error() {} } });
+    await kvOnly.set("/woken", page(), { ...cc, tags: ["purged"] });
+    const elsewhere = buildSnapshot({ records: [], buckets: emptyBuckets(), publishedAt: t.clock.now(), absorbedAt: t.clock.now(), complete: true });
+    await env.CACHE.put(t.prefix + SNAPSHOT_KEY, elsewhere.bytes);
+    t.clock.advance(1000);
+    await invalidateInKV(env.CACHE, ["purged"], { prefix: t.prefix, now: t.clock.now });
+    expect((await t.stats()).rows).toBe(0);
+    await t.make().get("/woken"); // reads the snapshot from KV, and wakes the coordinator in the background
+    for (let i = 0; i < 100 && (await t.stats()).rows === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await t.stats()).rows, "the coordinator absorbed the record purge wrote").toBe(1);
+    await t.settled();
+    await t.clearColo();
+    expect(await t.make().get("/woken")).toBeNull();
   });
 
   it("an isolate that finds no snapshot asks the coordinator to publish one", async () => {

@@ -73,6 +73,7 @@ export async function purge(flags: PurgeFlags): Promise<PurgeResult> {
       const invalidation = await invalidateInKV(asNamespace(target), tags, { durations: stale ? {} : undefined, report: (e) => errors.push(e) });
       result.invalidation = invalidation;
       console.log(`${stale ? "marked stale" : "expired"} ${what}: ${invalidation.tags} tag record(s) written to the tag clock — ${target.description}`);
+      console.log("  Workers read it within ~90 s (30 s + KV's propagation); with a coordinator, after its next poll of KV, up to a minute later. --endpoint reaches the coordinator at once.");
       if (invalidation.failed > 0) {
         throw new CliError(
           "ERR_PURGE_FAILED",

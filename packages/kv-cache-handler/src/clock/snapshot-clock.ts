@@ -62,6 +62,8 @@ export class SnapshotClock implements TagClock {
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private failedAt = Number.NEGATIVE_INFINITY;
   private nudgedAt = Number.NEGATIVE_INFINITY;
+  /** Whether this isolate has woken the coordinator (once per isolate, in the background). */
+  private woken = false;
   private refreshing = false;
   /** No snapshot in KV yet: the coordinator has not published (check per-tag records). */
   private none = false;
@@ -177,6 +179,10 @@ export class SnapshotClock implements TagClock {
       const bytes = new Uint8Array(read.value);
       const snapshot = decodeSnapshot(bytes);
       this.adopt(snapshot, now);
+      if (!this.woken) {
+        this.woken = true;
+        this.deps.background(this.deps.coordinator.wake().catch(this.deps.failed));
+      }
       await this.fillColo(bytes, snapshot);
     } catch (error) {
       this.failedAt = Date.now();

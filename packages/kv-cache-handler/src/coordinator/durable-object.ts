@@ -88,6 +88,20 @@ export class EdgeIsrCoordinator {
         this.bump();
         return new Response(await this.publish(kv, Date.now()), { headers: { "content-type": "application/octet-stream" } });
       }
+      if (request.method === "POST" && url.pathname === "/wake") {
+        // An isolate's first read of the clock: configured (absorbing records a KV-only past left), the
+        // pending list read if a poll is due, and the alarm set, so polling survives a restart of the runtime.
+        const kv = await this.configure(url.searchParams.get("binding") ?? "", url.searchParams.get("prefix") ?? "");
+        if (typeof kv === "string") return json(500, { error: kv });
+        await this.poll(kv, false);
+        // Never published by this coordinator: the snapshot readers see came from elsewhere; replace it with ours.
+        if (!Number(this.meta("publishedAt") ?? 0)) {
+          this.bump();
+          await this.publish(kv, Date.now());
+        }
+        await this.schedule();
+        return new Response(new Uint8Array(0));
+      }
       if (request.method === "GET" && url.pathname === "/snapshot") {
         return new Response(this.build(Date.now()).bytes, { headers: { "content-type": "application/octet-stream" } });
       }

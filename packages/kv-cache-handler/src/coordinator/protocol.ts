@@ -91,6 +91,17 @@ export class CoordinatorClient {
     return this.call(`/publish?binding=${encodeURIComponent(this.binding)}&prefix=${encodeURIComponent(this.prefix)}`, { method: "POST" });
   }
 
+  /**
+   * Makes sure the coordinator is configured for this namespace and its polling
+   * alarm is set (once per isolate). A snapshot in KV may come from another
+   * runtime (the CLI's prerender, an earlier local process), so finding one
+   * does not prove this runtime's coordinator has ever run; unwoken, it would
+   * never pick up records written straight into KV (`edge-isr purge`).
+   */
+  async wake(): Promise<void> {
+    await this.call(`/wake?binding=${encodeURIComponent(this.binding)}&prefix=${encodeURIComponent(this.prefix)}`, { method: "POST" });
+  }
+
   /** The current snapshot (for tools), publishing nothing. */
   snapshot(): Promise<Uint8Array> {
     return this.call(`/snapshot?binding=${encodeURIComponent(this.binding)}&prefix=${encodeURIComponent(this.prefix)}`, { method: "GET" });
