@@ -29,6 +29,8 @@ function setup(extra: KVCacheHandlerOptions = {}) {
       binding: "CACHE",
       onError: (e) => errors.push(`${e.code} ${e.message}`),
       logger: { warn() {}, error() {} },
+      // These cases count the clock's KV reads; the L1 in front of entries is l1.test.ts's.
+      l1: false,
       ...extra,
       ...options,
     });
@@ -107,7 +109,7 @@ describe("the coordinator", () => {
     expect(t.counting.counts.reads).toBe(1);
   });
 
-  it("a busy isolate re-reads the snapshot in the background, from the colo's cache: hits stay one read", async () => {
+  it("a busy isolate re-reads the snapshot in the background, mostly from the colo's cache: hits stay one read", async () => {
     const t = setup();
     const h = t.make();
     await h.set("/busy", page(), { ...cc, tags: ["a"] });
@@ -119,7 +121,11 @@ describe("the coordinator", () => {
       t.clock.advance(100); // 30 s of traffic: six background refreshes
       expect((await reader.get("/busy"))?.value).not.toBeNull();
     }
-    expect(t.counting.counts).toEqual({ reads: 300, writes: 0, deletes: 0, lists: 0 });
+    // 300 entry reads; the colo's copy of the snapshot lives 15 s, so at most two of the six refreshes read KV.
+    const { reads, ...others } = t.counting.counts;
+    expect(others).toEqual({ writes: 0, deletes: 0, lists: 0 });
+    expect(reads).toBeGreaterThanOrEqual(300);
+    expect(reads).toBeLessThanOrEqual(302);
   });
 
   it("an invalidation in another isolate of the colo is seen within the refresh interval, through the colo's cache", async () => {
