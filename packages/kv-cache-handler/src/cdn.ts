@@ -39,14 +39,22 @@ export function hashedCdnTag(tag: string): string {
 
 const fits = (tag: string) => tag.length <= CdnLimits.maxTagChars && FITS.test(tag);
 
-/** The `Cache-Tag` value for a page's tags (explicit and implicit), within Cloudflare's limits; `undefined` for none. */
+/**
+ * The `Cache-Tag` value naming every one of a page's tags (explicit and
+ * implicit) within Cloudflare's limits; `undefined` when it has none — or
+ * when even hashed they would not all fit (over ~430 tags: an entry carries at
+ * most 128 of its own): a CDN copy that a purge of one of them missed would
+ * outlive its invalidation, so the caller keeps such a page out of shared caches.
+ */
 export function cacheTagHeader(tags: readonly string[]): string | undefined {
   if (!tags.length) return undefined;
   const plain = [...new Set(tags.map((tag) => (fits(tag) ? tag : hashedCdnTag(tag))))];
   let value = plain.join(",");
   if (plain.length > CdnLimits.maxTags || value.length > CdnLimits.maxHeaderBytes) {
-    // Too many or too long: every tag hashed (37 characters each), at most maxTags of them.
-    value = [...new Set(tags.map(hashedCdnTag))].slice(0, CdnLimits.maxTags).join(",");
+    // Too many or too long: every tag hashed (37 characters each).
+    const hashes = [...new Set(tags.map(hashedCdnTag))];
+    value = hashes.join(",");
+    if (hashes.length > CdnLimits.maxTags || value.length > CdnLimits.maxHeaderBytes) return undefined;
   }
   return value;
 }

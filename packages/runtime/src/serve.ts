@@ -36,10 +36,12 @@ export const SHARED_VARY = [...RSC_HEADERS, "Accept", "Accept-Encoding"].join(",
  * cache may keep it (`private, no-cache`: browsers revalidate with its ETag).
  */
 export function cacheHeaders(headers: Headers, cc: CacheControl | undefined, personal: boolean, life: { age: number; stale: boolean; tags: readonly string[] } = { age: 0, stale: false, tags: [] }): void {
-  headers.set("cache-control", personal ? "private, no-cache" : cdnCacheControl(cc, life.age, life.stale));
-  headers.set("vary", personal ? `${SHARED_VARY}, Cookie` : SHARED_VARY);
   // The page's tags (explicit and implicit), so a CDN's copy is purged with the entry (`edge-isr purge --cdn-zone`, ctx.cache.purge).
   const cacheTag = personal ? undefined : cacheTagHeader(life.tags);
+  // Tags too many to name: no shared cache keeps a copy a purge could miss.
+  const unshared = personal || (life.tags.length > 0 && cacheTag === undefined);
+  headers.set("cache-control", unshared ? "private, no-cache" : cdnCacheControl(cc, life.age, life.stale));
+  headers.set("vary", personal ? `${SHARED_VARY}, Cookie` : SHARED_VARY);
   if (cacheTag) headers.set("cache-tag", cacheTag);
 }
 
