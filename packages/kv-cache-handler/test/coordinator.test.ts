@@ -11,6 +11,7 @@ import { countingKV } from "../../../test/helpers/counting-kv.js";
 import { manualClock } from "../../../test/helpers/clock.js";
 import { KVCacheHandler, type KVCacheHandlerOptions, SNAPSHOT_KEY, decodeSnapshot, invalidateInKV, tagHash } from "../src/index.js";
 import { coordinatorName } from "../src/coordinator/protocol.js";
+import { isolateFactory } from "./isolates.js";
 
 const page = (html = "<p>page</p>") => ({ kind: "APP_PAGE" as const, html, rscData: undefined, headers: {}, postponed: undefined, status: 200 });
 const cc = { cacheControl: { revalidate: 3600 } };
@@ -20,20 +21,8 @@ function setup(extra: KVCacheHandlerOptions = {}) {
   const clock = manualClock();
   const counting = countingKV(env.CACHE, { now: clock.now });
   const errors: string[] = [];
-  const make = (options: KVCacheHandlerOptions = {}) =>
-    new KVCacheHandler(counting.kv, {
-      prefix,
-      now: clock.now,
-      sleep: clock.sleep,
-      coordinator: env.EDGE_ISR_COORDINATOR,
-      binding: "CACHE",
-      onError: (e) => errors.push(`${e.code} ${e.message}`),
-      logger: { warn() {}, error() {} },
-      // These cases count the clock's KV reads; the L1 in front of entries is l1.test.ts's.
-      l1: false,
-      ...extra,
-      ...options,
-    });
+  // These cases count the clock's KV reads; the L1 in front of entries is l1.test.ts's.
+  const make = isolateFactory({ prefix, clock, counting, errors }, { l1: false, ...extra });
   const stub = () => env.EDGE_ISR_COORDINATOR.get(env.EDGE_ISR_COORDINATOR.idFromName(coordinatorName("CACHE", prefix)));
   const stats = async () => (await stub().fetch("https://coordinator/stats")).json<{ rows: number; complete: boolean; publishes: number; dirty: boolean; minGapMs: number | null }>();
   /** Waits until the coordinator has written its latest snapshot to KV (a deferred write lands within a second). */

@@ -10,7 +10,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { countingKV } from "../../../test/helpers/counting-kv.js";
 import { manualClock } from "../../../test/helpers/clock.js";
-import { KVCacheHandler, type KVCacheHandlerOptions, kvKeyFor } from "../src/index.js";
+import { type KVCacheHandlerOptions, kvKeyFor } from "../src/index.js";
+import { isolateFactory } from "./isolates.js";
 
 const page = (html = "<p>page</p>") => ({ kind: "APP_PAGE" as const, html, rscData: undefined, headers: {}, postponed: undefined, status: 200 });
 const htmlOf = (hit: { value: unknown } | null) => (hit?.value as { html?: string } | null)?.html;
@@ -22,19 +23,7 @@ function setup(extra: KVCacheHandlerOptions = {}) {
   const errors: string[] = [];
   const background: Promise<unknown>[] = [];
   /** One isolate: its own handler (memory, clock copy), the colo's Cache API shared with the others. */
-  const make = (options: KVCacheHandlerOptions = {}) =>
-    new KVCacheHandler(counting.kv, {
-      prefix,
-      now: clock.now,
-      sleep: clock.sleep,
-      coordinator: env.EDGE_ISR_COORDINATOR,
-      binding: "CACHE",
-      ctx: { waitUntil: (p) => void background.push(p) },
-      onError: (e) => errors.push(`${e.code} ${e.message}`),
-      logger: { warn() {}, error() {} },
-      ...extra,
-      ...options,
-    });
+  const make = isolateFactory({ prefix, clock, counting, errors }, { ctx: { waitUntil: (p) => void background.push(p) }, ...extra });
   /** Waits for every background fill and clock refresh so far. */
   const settle = async () => {
     while (background.length) await Promise.allSettled(background.splice(0));

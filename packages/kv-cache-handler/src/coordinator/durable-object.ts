@@ -42,6 +42,14 @@ export interface CoordinatorState {
 }
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+/** A JSON body checked by `parse`: the message, or a string saying what is wrong. */
+async function readBody<M>(request: Request, parse: (raw: unknown) => M | string): Promise<M | string> {
+  try {
+    return parse(await request.json());
+  } catch {
+    return "body must be JSON";
+  }
+}
 const isKV = (x: unknown): x is KVNamespaceLike => typeof (x as KVNamespaceLike | undefined)?.put === "function" && typeof (x as KVNamespaceLike).list === "function";
 
 export class EdgeIsrCoordinator {
@@ -64,13 +72,7 @@ export class EdgeIsrCoordinator {
     const url = new URL(request.url);
     try {
       if (request.method === "POST" && url.pathname === "/invalidate") {
-        let raw: unknown;
-        try {
-          raw = await request.json();
-        } catch {
-          return json(400, { error: "body must be JSON" });
-        }
-        const message = parseInvalidateMessage(raw);
+        const message = await readBody(request, parseInvalidateMessage);
         if (typeof message === "string") return json(400, { error: message });
         const kv = await this.configure(message.binding, message.prefix);
         if (typeof kv === "string") return json(500, { error: kv });
@@ -86,13 +88,7 @@ export class EdgeIsrCoordinator {
         return new Response(bytes, { headers: { "content-type": "application/octet-stream" } });
       }
       if (request.method === "POST" && url.pathname === "/lease") {
-        let raw: unknown;
-        try {
-          raw = await request.json();
-        } catch {
-          return json(400, { error: "body must be JSON" });
-        }
-        const message = parseLeaseMessage(raw);
+        const message = await readBody(request, parseLeaseMessage);
         if (typeof message === "string") return json(400, { error: message });
         if (message.action === "acquire") return json(200, this.leases.acquire(message.key, message.m, message.ms, Date.now()));
         this.leases.release(message.key, message.token, message.m ?? undefined, Date.now());
