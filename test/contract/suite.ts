@@ -22,7 +22,9 @@ export function testCacheHandler(options: ContractOptions): void {
         it.skip(name, () => {});
         return;
       }
-      it(name, async () => fn(await options.create()));
+      // Cases count operations and states, never time; some make hundreds of writes (each also
+      // replacing the L1's copy), which a machine under load can stretch past the default 5 s.
+      it(name, async () => fn(await options.create()), 20_000);
     };
     roundTripCases(test);
     lifespanCases(test);

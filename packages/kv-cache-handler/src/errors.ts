@@ -12,7 +12,9 @@ export type EdgeIsrCacheErrorCode =
   /** The tag clock (per-tag records or the coordinator's snapshot) could not be read: entries read as stale. */
   | "ERR_CLOCK_READ"
   /** The coordinator Durable Object failed or is misconfigured: invalidations fall back to KV records. */
-  | "ERR_COORDINATOR";
+  | "ERR_COORDINATOR"
+  /** A Workers Cache purge failed or was refused (rate-limited): pages cached there live out their max-age. */
+  | "ERR_CDN_PURGE";
 
 /**
  * The one error class of `@edge-isr/kv-cache-handler`. `code` is stable; the

@@ -6,7 +6,8 @@
  */
 import { type StoredEntry, CorruptEntry, decodeEntry, decodeHeader, encodeEntry, isKind, readParts, verifyPart } from "./codec.js";
 import { base64UrlPrefix, sha256 } from "./bytes.js";
-import { ColoCache } from "./clock/colo-cache.js";
+import { type PurgeResult, type WorkersCacheLike, canPurge, purgeCdn } from "./cdn.js";
+import { type CachesLike, ColoCache } from "./clock/colo-cache.js";
 import { KVRecords } from "./clock/kv-records.js";
 import { type Invalidation, worse } from "./clock/record.js";
 import { type InvalidationPath, RecordClock, type TagClock } from "./clock/record-clock.js";
@@ -17,8 +18,10 @@ import { withDeadlines } from "./deadline.js";
 import { DecodedMemo } from "./memo.js";
 import { EdgeIsrCacheError, quoteKey } from "./errors.js";
 import { kvKeyFor } from "./keys.js";
+import { EntryL1 } from "./l1.js";
 import { HandlerLimits, KVLimits } from "./limits.js";
 import { buildMetadata, lifespan, parseMetadata, type EntryMetadata, type Lifespan } from "./metadata.js";
+import { RegenerationLeases } from "./regeneration.js";
 import { describeDropped, splitHashes, tagHash, tagHashes, validateTags } from "./tags.js";
 import type {
   CacheControl,
@@ -70,6 +73,23 @@ export interface KVCacheHandlerOptions {
   clockRefreshSeconds?: number;
   /** Seconds the colo's Cache API keeps a copy of the clock snapshot (coordinator only). Default 15. */
   clockColoSeconds?: number;
+  /**
+   * The L1: copies of entries in the colo's Cache API in front of KV, decided
+   * exactly as a KV read is (lifespan, then the tag clock), so a hit in a data
+   * centre that served the entry in the last `seconds` costs no KV read. Copies
+   * must be keyed by something unique to this namespace: the coordinator's id
+   * (on by default with a coordinator), else `scope` (e.g. the namespace's id);
+   * without either it stays off. `false` turns it off.
+   */
+  l1?: false | { seconds?: number; scope?: string; timeoutMs?: number };
+  /**
+   * Workers Cache (`ctx.cache`, or `cache` from `cloudflare:workers`): every
+   * invalidation also purges the invalidated tags from it (see `cacheTagHeader`).
+   * Ignored when it has no `purge` (Miniflare, older runtimes).
+   */
+  workersCache?: WorkersCacheLike;
+  /** The Cache API the L1 and the clock's colo copies use (tests inject a failing one). Default: the global `caches`. */
+  caches?: CachesLike;
   /** Keeps background writes alive when a caller does not await them. */
   ctx?: WaitUntil;
   /** Clock in ms (tests inject one). Default `Date.now`. */
@@ -128,6 +148,11 @@ export class KVCacheHandler implements CacheHandler {
   private readonly writer: KeyWriter;
   private readonly clock: TagClock;
   private readonly memo: DecodedMemo;
+  /** The colo's copies of entries, when on (see `l1`). */
+  private readonly l1: EntryL1 | undefined;
+  /** Regeneration leases of the coordinator, when there is one. */
+  private readonly leases: RegenerationLeases | undefined;
+  private readonly readTimeoutMs: number;
   /** softTags seen by `get` in this request, added to the tags of the same key's `set`. */
   private readonly requestSoftTags = new Map<string, string[]>();
   private readonly now: () => number;
@@ -156,25 +181,57 @@ export class KVCacheHandler implements CacheHandler {
     this.logger = options.logger ?? console;
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     this.writer = new KeyWriter(this.kv, { now: this.now, sleep, report: (e) => this.report(e), retries: options.writeRetries ?? 3, writeTimeoutMs: writeMs });
-    this.clock = this.createClock(writeMs);
+    this.readTimeoutMs = readMs;
+    const client = this.coordinatorClient(writeMs);
+    this.clock = this.createClock(client);
+    this.l1 = this.createL1(client);
+    this.leases = client && new RegenerationLeases(client, readMs);
   }
 
-  /** The tag clock: the coordinator's snapshot when there is one, per-tag KV records otherwise. */
-  private createClock(timeoutMs: number): TagClock {
-    const { coordinator, options } = { coordinator: this.options.coordinator, options: this.options };
-    const background = (work: Promise<unknown>) => (options.ctx ? options.ctx.waitUntil(work) : void work.catch(() => {}));
-    const failed = (error: unknown) => this.report(clockError(error));
-    const kvRecords = new KVRecords(this.kv, this.prefix, this.writer, options.cacheTtl);
-    const refreshMs = seconds("clockRefreshSeconds", options.clockRefreshSeconds, coordinator ? 5 : 30) * 1000;
-    if (coordinator === undefined) return new RecordClock(kvRecords, { now: this.now, refreshMs, background, failed });
+  private coordinatorClient(timeoutMs: number): CoordinatorClient | undefined {
+    const coordinator = this.options.coordinator;
+    if (coordinator === undefined) return undefined;
     if (typeof coordinator?.idFromName !== "function" || typeof coordinator.get !== "function") {
       throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "coordinator must be a Durable Object namespace binding, e.g. { coordinator: env.EDGE_ISR_COORDINATOR }; check [[durable_objects.bindings]] in wrangler config");
     }
-    const binding = options.binding ?? "CACHE";
-    const client = new CoordinatorClient(coordinator, binding, this.prefix, timeoutMs);
+    return new CoordinatorClient(coordinator, this.options.binding ?? "CACHE", this.prefix, timeoutMs);
+  }
+
+  /** The L1, keyed under the coordinator's id or the `l1.scope` given; `undefined` when off. */
+  private createL1(client: CoordinatorClient | undefined): EntryL1 | undefined {
+    const l1 = this.options.l1;
+    if (l1 === false) return undefined;
+    if (l1 !== undefined && (typeof l1 !== "object" || l1 === null)) throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "l1 must be false or { seconds?, scope?, timeoutMs? }");
+    const scope = l1?.scope;
+    if (scope !== undefined && (typeof scope !== "string" || !scope || scope.length > 200)) {
+      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `l1.scope ${quoteKey(String(scope))} must be a name of 1 to 200 characters unique to this KV namespace (e.g. its id)`);
+    }
+    if (!client && scope === undefined) {
+      if (l1 !== undefined) throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "l1 needs a scope unique to this KV namespace without a coordinator (two namespaces in one zone would share copies): l1: { scope: \"<namespace id>\" }, or a coordinator");
+      return undefined;
+    }
+    const base = scope === undefined ? `https://edge-isr.internal/${client!.id}` : `https://edge-isr.internal/scope/${encodeURIComponent(scope)}/${encodeURIComponent(this.prefix)}`;
+    const colo = new ColoCache(base, seconds("l1.seconds", l1?.seconds, 15), { now: this.now, timeoutMs: positive("l1.timeoutMs", l1?.timeoutMs, 250), caches: this.options.caches });
+    return new EntryL1(colo);
+  }
+
+  /** Keeps background work alive (ctx.waitUntil) or lets it run. */
+  private background(work: Promise<unknown>): void {
+    if (this.options.ctx) this.options.ctx.waitUntil(work);
+    else void work.catch(() => {});
+  }
+
+  /** The tag clock: the coordinator's snapshot when there is one, per-tag KV records otherwise. */
+  private createClock(client: CoordinatorClient | undefined): TagClock {
+    const options = this.options;
+    const background = (work: Promise<unknown>) => this.background(work);
+    const failed = (error: unknown) => this.report(clockError(error));
+    const kvRecords = new KVRecords(this.kv, this.prefix, this.writer, options.cacheTtl);
+    const refreshMs = seconds("clockRefreshSeconds", options.clockRefreshSeconds, client ? 5 : 30) * 1000;
+    if (client === undefined) return new RecordClock(kvRecords, { now: this.now, refreshMs, background, failed });
     const coloSeconds = seconds("clockColoSeconds", options.clockColoSeconds, 15);
     // The coordinator's id names this clock uniquely (its script, class and namespace), so colo copies never mix.
-    const colo = new ColoCache(`https://edge-isr.internal/${client.id}`, coloSeconds);
+    const colo = new ColoCache(`https://edge-isr.internal/${client.id}`, coloSeconds, { now: this.now, caches: options.caches });
     // Tag records, read to confirm what the snapshot keeps folded: memoized 30 s, shared through the colo.
     const records = new RecordClock(kvRecords, { now: this.now, refreshMs: 30_000, background, failed, colo });
     return new SnapshotClock({
@@ -267,11 +324,19 @@ export class KVCacheHandler implements CacheHandler {
       bytes = pending.value;
       md = pending.options.metadata as EntryMetadata;
     } else {
-      const read = await this.read(kvKey);
-      if (!read?.value) return null;
-      bytes = new Uint8Array(read.value);
-      md = parseMetadata(read.metadata);
-      if (!md) throw new CorruptEntry("its KV metadata is missing or not edge-isr's");
+      // The colo's copy, when fresh enough, decided below exactly as a KV read.
+      const copy = await this.l1?.get(kvKey);
+      if (copy) {
+        bytes = copy.bytes;
+        md = copy.md;
+      } else {
+        const read = await this.read(kvKey);
+        if (!read?.value) return null;
+        bytes = new Uint8Array(read.value);
+        md = parseMetadata(read.metadata);
+        if (!md) throw new CorruptEntry("its KV metadata is missing or not edge-isr's");
+        if (this.l1 && lifespan(md, now) !== "expired") this.background(this.l1.fill(kvKey, bytes, md, now));
+      }
     }
 
     let state: Lifespan = lifespan(md, now, ctx?.revalidate);
@@ -344,20 +409,26 @@ export class KVCacheHandler implements CacheHandler {
    * failure is reported through `onError`, and what was stored stays as it was.
    */
   async set(key: string, data: IncrementalCacheValue | null, ctx?: SetContext): Promise<void> {
-    const work = this.store(key, data, ctx).catch((error: unknown) => {
-      this.report(error instanceof EdgeIsrCacheError ? error : new EdgeIsrCacheError("ERR_KV_WRITE", `storing ${quoteKey(key)} failed: ${String(error)}`, { key, cause: error }));
-    });
+    const work = this.store(key, data, ctx)
+      .catch((error: unknown) => {
+        this.report(error instanceof EdgeIsrCacheError ? error : new EdgeIsrCacheError("ERR_KV_WRITE", `storing ${quoteKey(key)} failed: ${String(error)}`, { key, cause: error }));
+        return undefined;
+      })
+      // A regeneration lease this isolate holds on the key ends with the store (stored or not).
+      .then((stored) => this.leases?.release(key, stored ?? null))
+      .catch((error: unknown) => this.report(new EdgeIsrCacheError("ERR_COORDINATOR", `giving back the regeneration lease of ${quoteKey(key)} failed; it ends on its own: ${String((error as Error)?.message ?? error)}`, { key, cause: error })));
     this.options.ctx?.waitUntil(work);
     return work;
   }
 
-  private async store(key: string, data: IncrementalCacheValue | null, ctx?: SetContext): Promise<void> {
+  /** Writes an entry; its generation time once it is in KV (or replaced there by a newer write), else `undefined`. */
+  private async store(key: string, data: IncrementalCacheValue | null, ctx?: SetContext): Promise<number | undefined> {
     if (typeof key !== "string") throw new EdgeIsrCacheError("ERR_KEY_INVALID", `cache key must be a string, got ${typeof key}`);
     if (data !== null && (typeof data !== "object" || !isKind(data.kind))) {
       throw new EdgeIsrCacheError("ERR_VALUE_INVALID", `value for ${quoteKey(key)} has kind ${JSON.stringify((data as { kind?: unknown })?.kind)}; expected one of APP_PAGE, PAGES, APP_ROUTE, FETCH, REDIRECT, IMAGE`, { key });
     }
     const cacheControl = resolveCacheControl(data, ctx);
-    if (cacheControl?.revalidate === 0) return; // revalidate 0 means "do not cache", as in Next.js
+    if (cacheControl?.revalidate === 0) return undefined; // revalidate 0 means "do not cache", as in Next.js
 
     const { tags, dropped } = validateTags(collectTags(data, ctx, this.requestSoftTags.get(key)));
     if (dropped.length) {
@@ -384,11 +455,33 @@ export class KVCacheHandler implements CacheHandler {
       w: encoded.rawBytes,
     });
     const expirationTtl = this.expirationTtl(cacheControl);
-    await this.writer.write(kvKey, {
-      type: "put",
-      value: encoded.bytes,
-      options: expirationTtl === undefined ? { metadata } : { expirationTtl, metadata },
-    });
+    const l1 = this.l1;
+    const stored = await this.writer.write(
+      kvKey,
+      { type: "put", value: encoded.bytes, options: expirationTtl === undefined ? { metadata } : { expirationTtl, metadata } },
+      // Once in KV, the colo's copy is replaced: this data centre sees the new entry at once.
+      l1 && (() => l1.replace(kvKey, encoded.bytes, metadata, this.now())),
+    );
+    return stored ? lastModified : undefined;
+  }
+
+  /**
+   * One regeneration per stale window across isolates: asks the coordinator
+   * whether this isolate may regenerate `key`, whose stale copy was generated
+   * at `lastModified`, for at most `seconds`. `true`: go ahead (the lease ends
+   * when this handler stores the key, or after `seconds`); `false`: another
+   * isolate is on it, or a newer copy was stored meanwhile — keep serving the
+   * stale one; `undefined`: no coordinator, or it could not be asked (reported) —
+   * decide locally. Never throws.
+   */
+  async regenerationLease(key: string, lastModified: number, seconds: number): Promise<boolean | undefined> {
+    if (!this.leases) return undefined;
+    try {
+      return await this.leases.acquire(key, lastModified, seconds);
+    } catch (error) {
+      this.report(new EdgeIsrCacheError("ERR_COORDINATOR", `asking the coordinator for the regeneration lease of ${quoteKey(key)} failed; deciding without it: ${String((error as Error)?.message ?? error)}`, { key, cause: error }));
+      return undefined;
+    }
   }
 
   /**
@@ -415,8 +508,12 @@ export class KVCacheHandler implements CacheHandler {
     await this.invalidate(tags, durations);
   }
 
-  /** `revalidateTag`, saying what happened: how many tags, through which path, and how many writes failed. */
-  async invalidate(tags: string | string[], durations?: { expire?: number }): Promise<InvalidationResult> {
+  /**
+   * `revalidateTag`, saying what happened: how many tags, through which path,
+   * how many writes failed, and the Workers Cache purge (`options.workersCache`:
+   * a request's `ctx.cache`, used instead of the handler's option).
+   */
+  async invalidate(tags: string | string[], durations?: { expire?: number }, options: { workersCache?: unknown } = {}): Promise<InvalidationResult> {
     const list = Array.isArray(tags) ? tags : [tags];
     try {
       // An entry carries at most 128 tags; one invalidation may name any number (each costs a record).
@@ -425,8 +522,15 @@ export class KVCacheHandler implements CacheHandler {
       if (!valid.length) return { tags: 0, via: "none", failed: 0, degraded: false, expireAt: null };
       const inv = invalidationOf(this.now(), durations);
       const hashes = [...new Set(await Promise.all(valid.map(tagHash)))];
-      const { via, failed } = await this.clock.invalidate(hashes, inv);
-      return { tags: valid.length, via, failed, degraded: this.options.coordinator !== undefined && via !== "coordinator", expireAt: inv.expireAt ?? null };
+      const cache = options.workersCache ?? this.options.workersCache;
+      // The CDN's copies go beside the clock's record: neither waits for the other.
+      const [{ via, failed }, cdn] = await Promise.all([
+        this.clock.invalidate(hashes, inv),
+        canPurge(cache) ? purgeCdn(cache, valid, { timeoutMs: this.readTimeoutMs, report: (e) => this.report(e) }) : undefined,
+      ]);
+      const result: InvalidationResult = { tags: valid.length, via, failed, degraded: this.options.coordinator !== undefined && via !== "coordinator", expireAt: inv.expireAt ?? null };
+      if (cdn) result.cdn = cdn;
+      return result;
     } catch (error) {
       this.report(new EdgeIsrCacheError("ERR_KV_WRITE", `revalidateTag of ${list.length} tag(s) failed: ${String((error as Error)?.message ?? error)}`, { cause: error }));
       return { tags: 0, via: "none", failed: 1, degraded: this.options.coordinator !== undefined, expireAt: null };
@@ -511,6 +615,8 @@ export interface InvalidationResult {
   degraded: boolean;
   /** When the tagged entries expire (ms), `null` when they only go stale. */
   expireAt: number | null;
+  /** The Workers Cache purge, when there was one: tags named (both spellings) and calls that failed (reported). */
+  cdn?: PurgeResult;
 }
 
 /** Next 16's reading of `durations`: none → expire now; `{ expire: n }` → stale now, expired in n s; `{}` → stale. */

@@ -43,3 +43,22 @@ export const HandlerLimits = {
   /** Longest key prefix, in UTF-8 bytes, so a hashed key (prefix + 66 bytes) always fits. */
   maxPrefixBytes: 256,
 } as const;
+
+/**
+ * Cloudflare's limits on `Cache-Tag` (Workers Cache and the zone cache) and on purging by tag.
+ * @see https://developers.cloudflare.com/cache/how-to/purge-cache/purge-by-tags/
+ * @see https://developers.cloudflare.com/workers/cache/purge/
+ */
+export const CdnLimits = {
+  /** Longest tag, in characters (printable ASCII, no spaces; matched case-insensitively). */
+  maxTagChars: 1024,
+  /** Most tags one response may carry. */
+  maxTags: 1000,
+  /** Longest `Cache-Tag` value, in bytes, commas included. */
+  maxHeaderBytes: 16 * 1024,
+  /**
+   * Tags sent in one `purge()` call: 100 operations per purge request on every plan. Workers Cache
+   * purges on the Free tier's rate (5 requests a minute, bursts of 25), whatever the plan.
+   */
+  tagsPerPurge: 100,
+} as const;

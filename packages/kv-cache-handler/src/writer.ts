@@ -74,8 +74,9 @@ export class KeyWriter {
    * Queues a write and carries it out in the caller's own request. Resolves
    * `true` once it landed, or once a later write replaced it (that write is
    * then its caller's to land or report); `false` when it failed (reported).
+   * `landed` runs (and is awaited) only when this very write reached KV.
    */
-  async write(key: string, op: WriteOp): Promise<boolean> {
+  async write(key: string, op: WriteOp, landed?: () => Promise<void>): Promise<boolean> {
     const state = this.live(key) ?? { seq: 0, latest: op, queuedAt: 0, busySince: 0 };
     const mine = ++state.seq;
     state.latest = op;
@@ -99,12 +100,15 @@ export class KeyWriter {
       await this.options.sleep(gap);
     }
     state.busySince = realNow();
+    let outcome: "landed" | "replaced" | "failed";
     try {
-      return await this.attempt(key, op, replaced);
+      outcome = await this.attempt(key, op, replaced);
     } finally {
       state.busySince = 0;
       if (!replaced()) this.keys.delete(key);
     }
+    if (outcome === "landed") await landed?.().catch(() => {});
+    return outcome !== "failed";
   }
 
   /** The key's state, unless its newest caller has been gone longer than any live one could take. */
@@ -117,24 +121,24 @@ export class KeyWriter {
     return state;
   }
 
-  private async attempt(key: string, op: WriteOp, replaced: () => boolean): Promise<boolean> {
+  private async attempt(key: string, op: WriteOp, replaced: () => boolean): Promise<"landed" | "replaced" | "failed"> {
     for (let attempt = 0; ; attempt++) {
       try {
         if (op.type === "put") await this.kv.put(key, op.value, op.options);
         else await this.kv.delete(key);
         this.remember(key);
-        return true;
+        return "landed";
       } catch (cause) {
         if (attempt < this.options.retries && is429(cause)) {
           await this.options.sleep(KVLimits.minWriteIntervalMs * 2 ** attempt);
-          if (replaced()) return true; // a newer write is waiting: it goes instead of this retry
+          if (replaced()) return "replaced"; // a newer write is waiting: it goes instead of this retry
           continue;
         }
         const timedOut = cause instanceof EdgeIsrCacheError && cause.code === "ERR_KV_TIMEOUT";
         this.options.report(
           new EdgeIsrCacheError(timedOut ? "ERR_KV_TIMEOUT" : "ERR_KV_WRITE", `KV ${op.type} of ${quoteKey(key)} failed after ${attempt + 1} attempt(s): ${String((cause as Error)?.message ?? cause)}`, { key, cause }),
         );
-        return false;
+        return "failed";
       }
     }
   }

@@ -12,6 +12,7 @@ import { manualClock } from "../../../test/helpers/clock.js";
 import { KVCacheHandler, type KVCacheHandlerOptions, SNAPSHOT_KEY, decodeSnapshot, invalidateInKV, tagHash } from "../src/index.js";
 import { coordinatorName } from "../src/coordinator/protocol.js";
 import { buildSnapshot, emptyBuckets } from "../src/clock/snapshot.js";
+import { isolateFactory } from "./isolates.js";
 
 const page = (html = "<p>page</p>") => ({ kind: "APP_PAGE" as const, html, rscData: undefined, headers: {}, postponed: undefined, status: 200 });
 const cc = { cacheControl: { revalidate: 3600 } };
@@ -21,18 +22,8 @@ function setup(extra: KVCacheHandlerOptions = {}) {
   const clock = manualClock();
   const counting = countingKV(env.CACHE, { now: clock.now });
   const errors: string[] = [];
-  const make = (options: KVCacheHandlerOptions = {}) =>
-    new KVCacheHandler(counting.kv, {
-      prefix,
-      now: clock.now,
-      sleep: clock.sleep,
-      coordinator: env.EDGE_ISR_COORDINATOR,
-      binding: "CACHE",
-      onError: (e) => errors.push(`${e.code} ${e.message}`),
-      logger: { warn() {}, error() {} },
-      ...extra,
-      ...options,
-    });
+  // These cases count the clock's KV reads; the L1 in front of entries is l1.test.ts's.
+  const make = isolateFactory({ prefix, clock, counting, errors }, { l1: false, ...extra });
   const stub = () => env.EDGE_ISR_COORDINATOR.get(env.EDGE_ISR_COORDINATOR.idFromName(coordinatorName("CACHE", prefix)));
   const stats = async () => (await stub().fetch("https://coordinator/stats")).json<{ rows: number; complete: boolean; publishes: number; dirty: boolean; minGapMs: number | null }>();
   /** Waits until the coordinator has written its latest snapshot to KV (a deferred write lands within a second). */
@@ -108,7 +99,7 @@ describe("the coordinator", () => {
     expect(t.counting.counts.reads).toBe(1);
   });
 
-  it("a busy isolate re-reads the snapshot in the background, from the colo's cache: hits stay one read", async () => {
+  it("a busy isolate re-reads the snapshot in the background, mostly from the colo's cache: hits stay one read", async () => {
     const t = setup();
     const h = t.make();
     await h.set("/busy", page(), { ...cc, tags: ["a"] });
@@ -120,7 +111,11 @@ describe("the coordinator", () => {
       t.clock.advance(100); // 30 s of traffic: six background refreshes
       expect((await reader.get("/busy"))?.value).not.toBeNull();
     }
-    expect(t.counting.counts).toEqual({ reads: 300, writes: 0, deletes: 0, lists: 0 });
+    // 300 entry reads; the colo's copy of the snapshot lives 15 s, so at most two of the six refreshes read KV.
+    const { reads, ...others } = t.counting.counts;
+    expect(others).toEqual({ writes: 0, deletes: 0, lists: 0 });
+    expect(reads).toBeGreaterThanOrEqual(300);
+    expect(reads).toBeLessThanOrEqual(302);
   });
 
   it("an invalidation in another isolate of the colo is seen within the refresh interval, through the colo's cache", async () => {

@@ -34,10 +34,11 @@ export async function secretsEqual(given: string, expected: string): Promise<boo
   return diff === 0;
 }
 
-const hasInvalidate = (handler: CacheHandler): handler is CacheHandler & { invalidate(tags: string[], durations?: { expire?: number }): Promise<InvalidationResult> } =>
+const hasInvalidate = (handler: CacheHandler): handler is CacheHandler & { invalidate(tags: string[], durations?: { expire?: number }, options?: { workersCache?: unknown }): Promise<InvalidationResult> } =>
   typeof (handler as { invalidate?: unknown }).invalidate === "function";
 
-export async function handleRevalidate(request: Request, secret: string | undefined, handler: CacheHandler): Promise<Response> {
+/** Answers a revalidation request; `workersCache` (the request's `ctx.cache`) is purged of the same tags by KVCacheHandler. */
+export async function handleRevalidate(request: Request, secret: string | undefined, handler: CacheHandler, workersCache?: unknown): Promise<Response> {
   if (!secret) return json(404, { error: "revalidation endpoint disabled: no secret configured" });
   if (request.method !== "POST") return new Response(null, { status: 405, headers: { allow: "POST" } });
   const auth = request.headers.get("authorization") ?? "";
@@ -87,14 +88,15 @@ export async function handleRevalidate(request: Request, secret: string | undefi
   }
   try {
     // KVCacheHandler's `invalidate` says what happened; any other handler's `revalidateTag` is trusted.
-    const result = hasInvalidate(handler) ? await handler.invalidate(all, durations) : (await handler.revalidateTag(all, durations), undefined);
+    const result = hasInvalidate(handler) ? await handler.invalidate(all, durations, { workersCache }) : (await handler.revalidateTag(all, durations), undefined);
     if (result?.failed) return json(503, { error: `${result.failed} write(s) of the invalidation did not land in KV; try again (it is safe to repeat)` });
     if (result?.degraded) {
       return json(503, { error: "the coordinator could not be reached: the invalidation is stored in KV and reaches other isolates once the coordinator picks it up (within a minute); try again to apply it at once" });
     }
     // `expire`: seconds until the entries expire (0: now), null when they only went stale.
     const seconds = durations === undefined ? 0 : (durations.expire ?? null);
-    return json(200, { revalidated: { tags: tags.length, paths: paths.length }, expire: seconds, via: result?.via ?? "handler" });
+    // `cdn`: the Workers Cache purge (tags named, calls failed); a failed purge leaves CDN copies to their max-age.
+    return json(200, { revalidated: { tags: tags.length, paths: paths.length }, expire: seconds, via: result?.via ?? "handler", ...(result?.cdn ? { cdn: result.cdn } : {}) });
   } catch (error) {
     // The cache could not record it: say so, so the caller retries (pages keep being served).
     return json(503, { error: `revalidation failed, try again: ${String((error as Error)?.message ?? error).slice(0, 200)}` });

@@ -2,7 +2,8 @@
  * `createISR`: incremental static regeneration for a Worker's `fetch`.
  *
  *   HIT    fresh entry → served from the stored bytes (gzip as stored when accepted)
- *   STALE  served at once; one regeneration per isolate runs in `ctx.waitUntil`
+ *   STALE  served at once; one regeneration runs in `ctx.waitUntil` — one per isolate,
+ *          one across isolates when the handler's coordinator grants leases
  *   MISS   rendered once however many requests wait; streamed to the first client
  *          while a copy is stored in `ctx.waitUntil`
  *   BYPASS not cacheable (method, Authorization, RSC, a route's personal cookies, Set-Cookie,
@@ -101,7 +102,10 @@ export interface ISROptions<Env> {
    * `EDGE_ISR_PRERENDER_TOKEN` binding). Absent in production: prerender requests are ignored.
    */
   prerenderToken?: (env: Env) => string | undefined;
-  /** Opt-in KV lease bounding duplicate regenerations across isolates. */
+  /**
+   * Opt-in KV lease bounding duplicate regenerations across isolates, for a handler
+   * without a coordinator (with one, its Durable Object grants the lease: one render).
+   */
   lease?: { kv: (env: Env) => LeaseKV; seconds?: number };
   /**
    * Stored 404/410 pages: their life (`seconds`, default 300) and how many new ones each
@@ -148,6 +152,10 @@ type MissResult =
   | { kind: "stored"; page: CachedPage; landed: Promise<void> }
   | { kind: "uncacheable" }
   | { kind: "failed"; error: unknown };
+
+/** A handler whose coordinator grants regeneration leases (KVCacheHandler with `coordinator`). */
+const hasRegenerationLease = (handler: CacheHandler): handler is CacheHandler & { regenerationLease(key: string, lastModified: number, seconds: number): Promise<boolean | undefined> } =>
+  typeof (handler as { regenerationLease?: unknown }).regenerationLease === "function";
 
 /** The Accept header of every render: a page's entry is HTML whatever the client asked for. */
 const RENDER_ACCEPT = "text/html,application/xhtml+xml,*/*;q=0.8";
@@ -299,19 +307,33 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     return { page, landed };
   }
 
-  /** Background regeneration of a stale page: one per isolate, optionally one per lease. */
+  /**
+   * Whether this isolate regenerates a stale page: the coordinator's lease when
+   * the handler has one (one render across isolates), else the opt-in KV lease,
+   * else yes (one render per isolate). A lease that cannot be asked for is skipped.
+   */
+  async function mayRegenerate(handler: CacheHandler, key: string, stale: CachedPage, m: Matched<Env>, env: Env): Promise<boolean> {
+    if (hasRegenerationLease(handler)) {
+      // Held until the new copy is stored, or for as long as a render and its write may take.
+      const seconds = Math.ceil((renderTimeoutMs + cacheTimeoutMs) / 1000);
+      const granted = await withTimeout(handler.regenerationLease(key, stale.lastModified, seconds), cacheTimeoutMs, () => new Error("late")).catch(() => undefined);
+      if (granted !== undefined) return granted;
+    }
+    if (!options.lease) return true;
+    const seconds = typeof m.route.revalidate === "number" ? Math.max(1, m.route.revalidate) : 30;
+    try {
+      const lease = new Lease(options.lease.kv(env), options.lease.seconds ?? 30, now);
+      return await withTimeout(lease.acquire(key, seconds), cacheTimeoutMs, () => new Error(`the lease took longer than ${cacheTimeoutMs} ms`));
+    } catch (cause) {
+      report(new EdgeIsrRuntimeError("ERR_LEASE", `lease for ${quoteKey(key)} failed; regenerating without it: ${String(cause)}`, { cause }));
+      return true;
+    }
+  }
+
+  /** Background regeneration of a stale page: one per isolate, and one across isolates with a coordinator or lease. */
   function regenerate(handler: CacheHandler, key: string, stale: CachedPage, m: Matched<Env>, request: Request, env: Env, ctx: WaitUntil): Promise<void> {
     return regenerations.run(key, async () => {
-      if (options.lease) {
-        const seconds = typeof m.route.revalidate === "number" ? Math.max(1, m.route.revalidate) : 30;
-        try {
-          const lease = new Lease(options.lease.kv(env), options.lease.seconds ?? 30, now);
-          const taken = await withTimeout(lease.acquire(key, seconds), cacheTimeoutMs, () => new Error(`the lease took longer than ${cacheTimeoutMs} ms`));
-          if (!taken) return;
-        } catch (cause) {
-          report(new EdgeIsrRuntimeError("ERR_LEASE", `lease for ${quoteKey(key)} failed; regenerating without it: ${String(cause)}`, { cause }));
-        }
-      }
+      if (!(await mayRegenerate(handler, key, stale, m, env))) return;
       stats.regenerations++;
       const started = now();
       try {
@@ -391,7 +413,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     const headers = new Headers(outcome.response.headers);
     if (outcome.kind === "cacheable") {
       stateHeaders(headers, state, timing.header(state));
-      cacheHeaders(headers, cacheControlFor(m.route, outcome.response.status), personal(m.route));
+      cacheHeaders(headers, cacheControlFor(m.route, outcome.response.status), personal(m.route), { age: 0, stale: false, tags: tagsFor(m) });
       headers.set("age", "0");
       headers.set("x-edge-isr-generated-at", new Date(now()).toISOString());
     } else {
@@ -424,7 +446,8 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     const handler = () => handlerFor(env);
 
     if (options.revalidateEndpoint && url.pathname === endpointPath) {
-      return handleRevalidate(request, options.revalidateEndpoint.secret(env), handler());
+      // Workers Cache (ctx.cache, where the runtime has it) is purged of the same tags.
+      return handleRevalidate(request, options.revalidateEndpoint.secret(env), handler(), (ctx as { cache?: unknown }).cache);
     }
     const prerenderToken = prerenderTokenFor(env);
     const prerendering = prerenderToken !== undefined && prerenderToken !== "" && request.headers.get(PRERENDER_HEADER) === prerenderToken;

@@ -1,5 +1,5 @@
 /** Builds the response for a cached page: headers users know, ETag/304, HEAD, gzip as stored. */
-import type { CacheControl } from "@edge-isr/kv-cache-handler";
+import { type CacheControl, cacheTagHeader } from "@edge-isr/kv-cache-handler";
 import { RSC_HEADERS, keepPrivate } from "./cacheability.js";
 import type { CachedPage } from "./page.js";
 
@@ -8,11 +8,17 @@ export type CacheState = "HIT" | "STALE" | "MISS" | "REVALIDATED" | "BYPASS";
 /** Next's default `expire` (one year) when an entry has none. */
 const DEFAULT_EXPIRE = 31_536_000;
 
-/** `Cache-Control` for CDNs: fresh for `revalidate`, then stale-while-revalidate until `expire`. */
-export function cdnCacheControl(cc: CacheControl | undefined): string {
+/**
+ * `Cache-Control` for CDNs, from what is left of the entry's life at `age`
+ * seconds: fresh until `revalidate`, then stale-while-revalidate until
+ * `expire`. A stale answer is fresh for no time, so no CDN keeps it as fresh.
+ */
+export function cdnCacheControl(cc: CacheControl | undefined, age = 0, stale = false): string {
   const revalidate = cc?.revalidate === false || cc?.revalidate === undefined ? DEFAULT_EXPIRE : cc.revalidate;
   const expire = cc?.expire ?? DEFAULT_EXPIRE;
-  return expire > revalidate ? `s-maxage=${revalidate}, stale-while-revalidate=${expire - revalidate}` : `s-maxage=${revalidate}`;
+  const fresh = stale ? 0 : Math.max(0, revalidate - age);
+  const swr = Math.max(0, expire - age - fresh);
+  return swr > 0 ? `s-maxage=${fresh}, stale-while-revalidate=${swr}` : `s-maxage=${fresh}`;
 }
 
 /**
@@ -29,9 +35,14 @@ export const SHARED_VARY = [...RSC_HEADERS, "Accept", "Accept-Encoding"].join(",
  * `personalCookies` the same URL also has personal answers, so no shared
  * cache may keep it (`private, no-cache`: browsers revalidate with its ETag).
  */
-export function cacheHeaders(headers: Headers, cc: CacheControl | undefined, personal: boolean): void {
-  headers.set("cache-control", personal ? "private, no-cache" : cdnCacheControl(cc));
+export function cacheHeaders(headers: Headers, cc: CacheControl | undefined, personal: boolean, life: { age: number; stale: boolean; tags: readonly string[] } = { age: 0, stale: false, tags: [] }): void {
+  // The page's tags (explicit and implicit), so a CDN's copy is purged with the entry (`edge-isr purge --cdn-zone`, ctx.cache.purge).
+  const cacheTag = personal ? undefined : cacheTagHeader(life.tags);
+  // Tags too many to name: no shared cache keeps a copy a purge could miss.
+  const unshared = personal || (life.tags.length > 0 && cacheTag === undefined);
+  headers.set("cache-control", unshared ? "private, no-cache" : cdnCacheControl(cc, life.age, life.stale));
   headers.set("vary", personal ? `${SHARED_VARY}, Cookie` : SHARED_VARY);
+  if (cacheTag) headers.set("cache-tag", cacheTag);
 }
 
 export const acceptsGzip = (request: Request) => /\bgzip\b/i.test(request.headers.get("accept-encoding") ?? "");
@@ -78,8 +89,9 @@ export function servePage(page: CachedPage, request: Request, as: ServeAs): Resp
     else headers.set(name, value);
   }
   headers.set("etag", page.meta.etag);
-  headers.set("age", String(Math.max(0, Math.floor((now - page.meta.generatedAt) / 1000))));
-  cacheHeaders(headers, page.cacheControl, as.personal);
+  const age = Math.max(0, Math.floor((now - page.meta.generatedAt) / 1000));
+  headers.set("age", String(age));
+  cacheHeaders(headers, page.cacheControl, as.personal, { age, stale: state === "STALE", tags: page.tags });
   headers.set("x-edge-isr-generated-at", new Date(page.meta.generatedAt).toISOString());
   stateHeaders(headers, state, timing);
   if (etagMatches(request, page.meta.etag)) return new Response(null, { status: 304, headers });

@@ -6,6 +6,7 @@ import type { PageMeta } from "./page.js";
 const DROPPED = new Set([
   "age", "cache-control", "connection", "content-encoding", "content-length", "date", "etag", "keep-alive",
   "server-timing", "set-cookie", "transfer-encoding", "vary", "x-edge-isr-cache", "x-nextjs-cache", "x-edge-isr-generated-at",
+  "cache-tag", // set from the entry's tags on every answer
 ]);
 
 export function storableHeaders(headers: Headers): Record<string, string> {

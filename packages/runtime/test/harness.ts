@@ -1,6 +1,6 @@
 /** A small app on the real KV binding, with a manual clock and a collectable `waitUntil`. */
 import { env } from "cloudflare:test";
-import { KVCacheHandler } from "@edge-isr/kv-cache-handler";
+import { KVCacheHandler, type KVCacheHandlerOptions } from "@edge-isr/kv-cache-handler";
 import { manualClock } from "../../../test/helpers/clock.js";
 import { countingKV } from "../../../test/helpers/counting-kv.js";
 import { type ISROptions, type ISRRoute, createISR } from "../src/index.js";
@@ -29,7 +29,10 @@ export const routes: ISRRoute<typeof env>[] = [
   { path: "/account/:tab", revalidate: 60, personalCookies: ["session", "sb-*"] },
 ];
 
-export function createTestApp(options: Partial<ISROptions<typeof env>> = {}, shared?: { handlerPrefix?: string; clock?: ReturnType<typeof manualClock> }): TestApp {
+export function createTestApp(
+  options: Partial<ISROptions<typeof env>> = {},
+  shared?: { handlerPrefix?: string; clock?: ReturnType<typeof manualClock>; handlerOptions?: KVCacheHandlerOptions },
+): TestApp {
   const clock = shared?.clock ?? manualClock();
   const counting = countingKV(env.CACHE, { now: clock.now });
   const errors: string[] = [];
@@ -40,6 +43,7 @@ export function createTestApp(options: Partial<ISROptions<typeof env>> = {}, sha
     now: clock.now,
     sleep: clock.sleep,
     logger: { warn: log, error: log },
+    ...shared?.handlerOptions,
   });
   const state: TestApp["state"] = { renders: 0, version: 1, fail: false, headers: {}, status: 200, delay: undefined };
   const isr = createISR<typeof env>({

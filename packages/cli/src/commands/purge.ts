@@ -5,9 +5,12 @@
  * tags' records to the tag clock in KV (one read and one write per tag, however
  * many entries carry them; a coordinator picks them up within a minute) or
  * through the deployed revalidation endpoint; optionally also purge
- * Cloudflare's CDN cache by the same tags.
+ * Cloudflare's zone cache by the same tags, spelled as pages carry them in
+ * `Cache-Tag` (as they are, and hashed: see @edge-isr/kv-cache-handler's cdn.ts).
+ * Workers Cache is not reached by a zone purge: the Worker purges it itself
+ * (ctx.cache.purge) when invalidating.
  */
-import { invalidateInKV, type EdgeIsrCacheError, type InvalidationResult } from "@edge-isr/kv-cache-handler";
+import { CdnLimits, invalidateInKV, purgeTagsFor, type EdgeIsrCacheError, type InvalidationResult } from "@edge-isr/kv-cache-handler";
 import { CliError, redact, redactedLogger } from "../errors.js";
 import { asNamespace } from "../kv/adapter.js";
 import { openTarget } from "../target-options.js";
@@ -26,8 +29,6 @@ export interface PurgeResult {
   cdnTags?: number;
 }
 
-/** Tags per CDN purge request: small enough for Cloudflare's per-request cache-tag limit on every plan. */
-const CDN_TAGS_PER_CALL = 30;
 
 function requireCdnToken(): string {
   const token = process.env.CLOUDFLARE_API_TOKEN;
@@ -37,13 +38,15 @@ function requireCdnToken(): string {
   return token;
 }
 
+/** Purges `tags` from a zone's cache: both spellings of each (as pages carry them in Cache-Tag), 100 a request. */
 async function purgeCdn(zoneId: string, token: string, tags: string[]): Promise<void> {
   const baseURL = process.env.CLOUDFLARE_API_BASE_URL; // as for --remote (else the client's own CLOUDFLARE_BASE_URL)
   const { default: Cloudflare } = await import("cloudflare"); // loaded only when a zone is purged
   const client = new Cloudflare({ apiToken: token, logger: redactedLogger, ...(baseURL ? { baseURL } : {}) });
-  for (let i = 0; i < tags.length; i += CDN_TAGS_PER_CALL) {
+  const names = purgeTagsFor(tags);
+  for (let i = 0; i < names.length; i += CdnLimits.tagsPerPurge) {
     try {
-      await client.cache.purge({ zone_id: zoneId, tags: tags.slice(i, i + CDN_TAGS_PER_CALL) });
+      await client.cache.purge({ zone_id: zoneId, tags: names.slice(i, i + CdnLimits.tagsPerPurge) });
     } catch (error) {
       throw new CliError(
         "ERR_PURGE_FAILED",

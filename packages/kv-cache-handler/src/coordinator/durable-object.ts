@@ -1,5 +1,6 @@
 /**
- * `EdgeIsrCoordinator`: the Durable Object that owns the tag clock.
+ * `EdgeIsrCoordinator`: the Durable Object that owns the tag clock, and grants
+ * the regeneration leases that make one isolate render a stale page (leases.ts).
  *
  * Invalidations from every isolate arrive here one at a time, so none is lost
  * to a concurrent one; the clock lives in the object's SQLite storage (the
@@ -25,6 +26,7 @@ import { PENDING_KEY, TAG_RECORD_PREFIX, parsePending } from "../clock/kv-record
 import { type TagRecord, applyInvalidation, mergeRecords, parseRecord, settle } from "../clock/record.js";
 import { SnapshotLimits, buildSnapshot, emptyBuckets, foldRecord } from "../clock/snapshot.js";
 import type { KVNamespaceLike } from "../types.js";
+import { LeaseTable, parseLeaseMessage } from "./leases.js";
 import { CoordinatorLimits, parseInvalidateMessage } from "./protocol.js";
 
 export const SNAPSHOT_KEY = "c:clock";
@@ -40,9 +42,20 @@ export interface CoordinatorState {
 }
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+/** A JSON body checked by `parse`: the message, or a string saying what is wrong. */
+async function readBody<M>(request: Request, parse: (raw: unknown) => M | string): Promise<M | string> {
+  try {
+    return parse(await request.json());
+  } catch {
+    return "body must be JSON";
+  }
+}
 const isKV = (x: unknown): x is KVNamespaceLike => typeof (x as KVNamespaceLike | undefined)?.put === "function" && typeof (x as KVNamespaceLike).list === "function";
 
 export class EdgeIsrCoordinator {
+  /** Regeneration leases: one isolate renders a stale page, the others serve it stale (in memory, see leases.ts). */
+  private readonly leases = new LeaseTable();
+
   constructor(
     private readonly ctx: CoordinatorState,
     private readonly env: Record<string, unknown>,
@@ -59,13 +72,7 @@ export class EdgeIsrCoordinator {
     const url = new URL(request.url);
     try {
       if (request.method === "POST" && url.pathname === "/invalidate") {
-        let raw: unknown;
-        try {
-          raw = await request.json();
-        } catch {
-          return json(400, { error: "body must be JSON" });
-        }
-        const message = parseInvalidateMessage(raw);
+        const message = await readBody(request, parseInvalidateMessage);
         if (typeof message === "string") return json(400, { error: message });
         const kv = await this.configure(message.binding, message.prefix);
         if (typeof kv === "string") return json(500, { error: kv });
@@ -79,6 +86,13 @@ export class EdgeIsrCoordinator {
         const bytes = await this.publish(kv, message.at);
         await this.flushRecords(kv);
         return new Response(bytes, { headers: { "content-type": "application/octet-stream" } });
+      }
+      if (request.method === "POST" && url.pathname === "/lease") {
+        const message = await readBody(request, parseLeaseMessage);
+        if (typeof message === "string") return json(400, { error: message });
+        if (message.action === "acquire") return json(200, this.leases.acquire(message.key, message.m, message.ms, Date.now()));
+        this.leases.release(message.key, message.token, message.m ?? undefined, Date.now());
+        return json(200, { released: true });
       }
       if (request.method === "POST" && url.pathname === "/publish") {
         // A reader found no snapshot in KV: publish one (an empty clock is a clock).

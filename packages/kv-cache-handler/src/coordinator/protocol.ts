@@ -5,6 +5,7 @@
  */
 import { EdgeIsrCacheError } from "../errors.js";
 import type { Invalidation } from "../clock/record.js";
+import type { LeaseAnswer, LeaseMessage } from "./leases.js";
 
 /** The part of a Durable Object namespace binding the handler uses. */
 export interface DurableObjectNamespaceLike {
@@ -25,6 +26,12 @@ export const CoordinatorLimits = {
   listCallsPerAlarm: 400,
   /** Per-tag records written to KV in one invocation (the rest by the next alarm): within KV's 1,000 operations. */
   recordWritesPerInvocation: 500,
+  /** Longest regeneration lease granted (ms): a renderer that crashed holds its page at most this long. */
+  maxLeaseMs: 60_000,
+  /** How long the coordinator remembers which generation of a key was stored (ms): an isolate with an older copy is refused meanwhile. */
+  leaseMemoryMs: 120_000,
+  /** Keys the lease table keeps (leases held, generations stored), the oldest forgotten first. */
+  leaseKeys: 10_000,
 } as const;
 
 /** The body of `POST /invalidate`. */
@@ -107,10 +114,25 @@ export class CoordinatorClient {
     return this.call(`/snapshot?binding=${encodeURIComponent(this.binding)}&prefix=${encodeURIComponent(this.prefix)}`, { method: "GET" });
   }
 
-  private async call(path: string, init: RequestInit): Promise<Uint8Array> {
+  /** Asks for a regeneration lease on `key` (a hash of the cache key) held by a copy generated at `m` (see leases.ts). */
+  async acquireLease(key: string, m: number, ms: number, timeoutMs: number): Promise<LeaseAnswer> {
+    return (await this.leaseCall({ action: "acquire", key, m, ms }, timeoutMs)) as LeaseAnswer;
+  }
+
+  /** Gives a lease back; `m`, the generation now stored, or `null` when nothing was. */
+  async releaseLease(key: string, token: string, m: number | null, timeoutMs: number): Promise<void> {
+    await this.leaseCall({ action: "release", key, token, m }, timeoutMs);
+  }
+
+  private async leaseCall(message: LeaseMessage, timeoutMs: number): Promise<unknown> {
+    const bytes = await this.call("/lease", { method: "POST", body: JSON.stringify(message), headers: { "content-type": "application/json" } }, timeoutMs);
+    return JSON.parse(new TextDecoder().decode(bytes));
+  }
+
+  private async call(path: string, init: RequestInit, timeoutMs = this.timeoutMs): Promise<Uint8Array> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new EdgeIsrCacheError("ERR_COORDINATOR", `the coordinator did not answer ${path.split("?")[0]} within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(() => reject(new EdgeIsrCacheError("ERR_COORDINATOR", `the coordinator did not answer ${path.split("?")[0]} within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
       const stub = this.namespace.get(this.namespace.idFromName(this.name));
