@@ -67,6 +67,7 @@ export function createISR<Env = unknown>(options: ISROptions<Env>) {
     // key: the entry under the build served now, and the clean request that renders it
     const { key, renderRequest } = await keyPage(p, m, url, env, prerendering);
     const cache = p.handlerFor(env);
+    // A forced render (a prerender, or the revalidation secret in REVALIDATE_HEADER) replaces whatever is stored.
     if (prerendering || (await revalidationForced(p, request, env))) {
       const response = await miss(p, cache, key, m, request, renderRequest(), env, ctx, timing, "REVALIDATED");
       return prerendering ? prerendered(p, key, response) : response;
