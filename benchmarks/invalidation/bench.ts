@@ -10,13 +10,15 @@
  *      over 30 days (a simulation of the coordinator's folding).
  * Prints tables, writes results/latest.json.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { Miniflare } from "miniflare";
+import { writeFileSync } from "node:fs";
 import { applyInvalidation, recordState, type TagRecord } from "../../packages/kv-cache-handler/src/clock/record.js";
 import { buildSnapshot, decodeSnapshot, emptyBuckets, foldRecord, snapshotState, snapshotVerdict, SnapshotLimits } from "../../packages/kv-cache-handler/src/clock/snapshot.js";
 import { CoordinatorLimits } from "../../packages/kv-cache-handler/src/coordinator/protocol.js";
 import { invalidationOf } from "../../packages/kv-cache-handler/src/handler.js";
+import { benchWorker } from "../shared/miniflare.js";
 import { prng } from "../shared/prng.js";
+import { rounding } from "../shared/stats.js";
+import { markdownTable } from "../shared/table.js";
 import type { Impl } from "./worker.js";
 
 const SIZES = [1_000, 10_000, 100_000];
@@ -30,21 +32,13 @@ const out: Record<string, unknown> = {};
 /** BENCH_ONLY=3,4 runs only those parts (1 and 2 need Miniflare and take most of the ~15 minutes). */
 const only = process.env.BENCH_ONLY?.split(",").map(Number);
 const part = (n: number) => !only || only.includes(n);
-const table = (headers: string[], rows: (string | number)[][]) => {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells: (string | number)[]) => `| ${cells.map((c, i) => (typeof c === "number" ? String(c).padStart(widths[i]!) : String(c).padEnd(widths[i]!))).join(" | ")} |`;
-  console.log([line(headers), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n"));
-};
-const fmt = (n: number, digits = 3) => Number(n.toFixed(digits));
+const table = (headers: string[], rows: (string | number)[][]) => console.log(markdownTable(headers, rows));
+const fmt = rounding(3);
 
 // ---------------------------------------------------------------- Miniflare
-const script = readFileSync(new URL("./worker.js", import.meta.url), "utf8");
-const mf = part(1) || part(2) ? new Miniflare({
-  modules: true,
-  script,
+const mf = part(1) || part(2) ? benchWorker(new URL("./worker.js", import.meta.url), {
   kvNamespaces: ["CACHE"],
   durableObjects: { EDGE_ISR_COORDINATOR: { className: "EdgeIsrCoordinator", useSQLite: true } },
-  compatibilityDate: "2026-04-01",
   compatibilityFlags: ["nodejs_compat"],
 }) : undefined;
 await mf?.ready;

@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { bundleAndRun } from "../shared/bundle-and-run.mjs";
+import { WORKERD_BUNDLE, bundleAndRun } from "../shared/bundle-and-run.mjs";
 
 const BEFORE = "7db1137";
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -19,9 +19,7 @@ const files = execFileSync("git", ["ls-tree", "--name-only", `${BEFORE}:${dir}`]
 for (const file of files) writeFileSync(here(`./results/before/${file}`), execFileSync("git", ["show", `${BEFORE}:${dir}/${file}`], { cwd: root }));
 
 await bundleAndRun(new URL("./", import.meta.url), {
-  platform: "neutral",
-  conditions: ["workerd", "worker", "browser"],
-  mainFields: ["module", "main"],
+  ...WORKERD_BUNDLE,
   external: ["node:*", "cloudflare:*"],
   alias: {
     "edge-isr-before": here("./results/before/index.ts"),

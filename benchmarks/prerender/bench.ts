@@ -5,12 +5,14 @@
  * again through the CLI's target alone (render excluded).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { prerender } from "../../packages/cli/src/commands/prerender.js";
 import { openLocal } from "../../packages/cli/src/kv/local.js";
 import { listAll } from "../../packages/cli/src/kv/target.js";
 import { buildFixture } from "../../packages/cli/test/fixtures/build.js";
+import { machine } from "../shared/environment.js";
+import { markdownTable } from "../shared/table.js";
 
 const SIZES = [1_000, 10_000];
 const CONCURRENCY = 32;
@@ -58,10 +60,20 @@ for (const pages of SIZES) {
   }
 }
 
-console.log(`\nedge-isr prerender into local KV — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), concurrency ${CONCURRENCY}`);
-console.log("| pages | render included: s | pages/s | render excluded (write only): s | pages/s | stored per page | compression |");
-console.log("|------:|------:|------:|------:|------:|------:|------:|");
-for (const r of results as { pages: number; renderIncluded: { seconds: number; pagesPerSecond: number }; renderExcluded: { seconds: number; pagesPerSecond: number }; bytesPerPage: number; storedBytes: number; rawBytes: number }[]) {
-  console.log(`| ${r.pages} | ${r.renderIncluded.seconds} | ${r.renderIncluded.pagesPerSecond} | ${r.renderExcluded.seconds} | ${r.renderExcluded.pagesPerSecond} | ${r.bytesPerPage} B | ${(r.rawBytes / r.storedBytes).toFixed(2)}× |`);
-}
-writeFileSync(new URL("./latest.json", import.meta.url), JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, results }, null, 2) + "\n");
+const { node, cpus, cpuModel } = machine();
+console.log(`\nedge-isr prerender into local KV — Node ${node}, ${cpus} CPUs (${cpuModel.trim()}), concurrency ${CONCURRENCY}`);
+type Timed = { seconds: number; pagesPerSecond: number };
+type Row = { pages: number; renderIncluded: Timed; renderExcluded: Timed; bytesPerPage: number; storedBytes: number; rawBytes: number };
+const rows = (results as Row[]).map((r) => [
+  r.pages,
+  r.renderIncluded.seconds,
+  r.renderIncluded.pagesPerSecond,
+  r.renderExcluded.seconds,
+  r.renderExcluded.pagesPerSecond,
+  `${r.bytesPerPage} B`,
+  `${(r.rawBytes / r.storedBytes).toFixed(2)}×`,
+]);
+const header = ["pages", "render included: s", "pages/s", "render excluded (write only): s", "pages/s", "stored per page", "compression"];
+console.log(markdownTable(header, rows, "first-left"));
+const latest = { date: new Date().toISOString(), node, cpus, results };
+writeFileSync(new URL("./latest.json", import.meta.url), JSON.stringify(latest, null, 2) + "\n");

@@ -14,12 +14,16 @@
  * writes results/latest.json.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { decodeEntry, readParts } from "@edge-isr/kv-cache-handler";
-import { Miniflare } from "miniflare";
-import { findWorkerd } from "../shared/workerd-cpu.js";
+import { check } from "../shared/check.js";
+import { machine, miniflareVersion } from "../shared/environment.js";
+import { nodeCpuMicros, startMeter } from "../shared/meter.js";
+import { benchWorker } from "../shared/miniflare.js";
+import { mean, quantile, rounding } from "../shared/stats.js";
+import { markdownTable } from "../shared/table.js";
+import { requireWorkerd } from "../shared/workerd-cpu.js";
 
 // ---------------------------------------------------------------- settings
 const THROUGHPUT = { rounds: 4, perRound: 500, concurrency: 12, warmup: 60 };
@@ -44,9 +48,6 @@ const ORIGIN = "http://bench.example";
 const GZIP = { "accept-encoding": "gzip" };
 
 // ---------------------------------------------------------------- helpers
-function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`bench sanity check failed: ${message}`);
-}
 const started = performance.now();
 /** Progress on stderr, so stdout stays the report. */
 let phase = "starting";
@@ -64,23 +65,17 @@ const watchdog = setInterval(() => {
   process.exit(2);
 }, 1_000);
 watchdog.unref();
-const fail = (message: string): never => {
-  throw new Error(message);
-};
-const round = (x: number, digits = 1) => Number(x.toFixed(digits));
+const round = rounding(1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 
 /** Counts HTML elements: every start tag (`<name`), doctype and comments excluded. */
 const countElements = (html: string) => (html.match(/<[a-zA-Z][a-zA-Z0-9-]*/g) ?? []).length;
 
 // ---------------------------------------------------------------- Miniflare
-const script = readFileSync(new URL("./worker.js", import.meta.url), "utf8");
-const mf = new Miniflare({ modules: true, script, kvNamespaces: ["CACHE"], compatibilityDate: "2026-04-01" });
+const mf = benchWorker(new URL("./worker.js", import.meta.url), { kvNamespaces: ["CACHE"] });
 await mf.ready;
-const workerd = findWorkerd() ?? fail("bench needs Linux /proc to find Miniflare's workerd process (its CPU time is one of the figures)");
+const workerd = requireWorkerd("bench", "CPU time");
 
 interface Reply {
   status: number;
@@ -135,18 +130,14 @@ async function settle(): Promise<Stats> {
 /** n requests, `concurrency` at a time; wall time, Node CPU and workerd CPU for the batch. */
 async function batch(n: number, concurrency: number, one: (i: number) => Promise<void>) {
   let next = 0;
-  const cpu0 = process.cpuUsage();
-  const w0 = workerd.cpuMicros();
-  const t0 = performance.now();
+  const stop = startMeter(workerd);
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < n) await one(next++);
     }),
   );
-  const wallMs = performance.now() - t0;
-  const workerdMicros = workerd.cpuMicros() - w0;
-  const cpu = process.cpuUsage(cpu0);
-  return { wallMs, workerdMicros, nodeMicros: cpu.user + cpu.system };
+  const { wallMs, workerdMicros, nodeMicros } = stop();
+  return { wallMs, workerdMicros, nodeMicros };
 }
 
 // ---------------------------------------------------------------- the page
@@ -236,11 +227,9 @@ type LoopKind = "hit" | "render" | "kv" | "kv-gzip";
 const loopRounds: Record<LoopKind, { calls: number; wallMs: number; workerdMicros: number }[]> = { hit: [], render: [], kv: [], "kv-gzip": [] };
 async function loopBatch(kind: LoopKind, n: number) {
   const before = await stats();
-  const w0 = workerd.cpuMicros();
-  const t0 = performance.now();
+  const stop = startMeter(workerd);
   const r = await get(`/bench/loop?kind=${kind}&n=${n}`, {});
-  const wallMs = performance.now() - t0;
-  const workerdMicros = workerd.cpuMicros() - w0;
+  const { wallMs, workerdMicros } = stop();
   check(r.status === 200, `/bench/loop ${kind}: ${r.status} ${r.body.slice(0, 200)}`);
   const out = JSON.parse(r.body) as { n: number; bytes: number; notHit: number };
   const after = await stats();
@@ -452,7 +441,7 @@ const inflateRuns = 300;
 for (let i = 0; i < 30; i++) gunzipSync(htmlPart.bytes);
 const inflate0 = process.cpuUsage();
 for (let i = 0; i < inflateRuns; i++) gunzipSync(htmlPart.bytes);
-const inflateCpu = process.cpuUsage(inflate0);
+const inflateMicros = nodeCpuMicros(inflate0);
 const diff = (a: ReturnType<typeof latencyRow>, b: ReturnType<typeof latencyRow>) => ({
   meanMs: round(a.meanMs - b.meanMs, 3),
   p50Ms: round(a.p50Ms - b.p50Ms, 3),
@@ -465,7 +454,7 @@ const latency = {
   ...latencyRows,
   hitMinusKvGet: diff(latencyRows.HIT, latencyRows["KV.get"]),
   hitMinusKvGzip: diff(latencyRows.HIT, latencyRows["KV+gzip"]),
-  nodeInflateMicros: round((inflateCpu.user + inflateCpu.system) / inflateRuns),
+  nodeInflateMicros: round(inflateMicros / inflateRuns),
   bodyBytes: { HIT: htmlPart.bytes.byteLength, "KV+gzip": htmlPart.bytes.byteLength, "KV.get": kvRead.bytes.byteLength },
 };
 
@@ -493,12 +482,7 @@ const staleWindows = {
   staggered: { nolease: windowSummary(windows.staggered.nolease), lease: windowSummary(windows.staggered.lease) },
   dispatch: { one: windowSummary(windows.dispatch.one), nolease: windowSummary(windows.dispatch.nolease), lease: windowSummary(windows.dispatch.lease) },
 };
-const environment = {
-  node: process.version,
-  cpus: cpus().length,
-  cpuModel: cpus()[0]?.model ?? "unknown",
-  miniflare: (JSON.parse(readFileSync(new URL(import.meta.resolve("miniflare/package.json")), "utf8")) as { version: string }).version,
-};
+const environment = { ...machine(), miniflare: miniflareVersion() };
 const page = { elements, htmlBytes, storedHtmlGzipBytes: htmlPart.bytes.byteLength, kvValueBytes: kvRead.bytes.byteLength, kvKey };
 const results = {
   date: new Date().toISOString(),
@@ -513,14 +497,7 @@ const results = {
 };
 writeFileSync(new URL("./latest.json", import.meta.url), JSON.stringify(results, null, 2) + "\n");
 
-function table(header: string[], rows: (string | number)[][]) {
-  const cells = [header, ...rows].map((r) => r.map(String));
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`;
-  console.log(line(cells[0]!));
-  console.log(`|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`);
-  for (const r of cells.slice(1)) console.log(line(r));
-}
+const table = (header: string[], rows: (string | number)[][]) => console.log(markdownTable(header, rows, "first-left"));
 
 console.log(
   `\n@edge-isr/runtime in workerd (Miniflare ${environment.miniflare}), Node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel})`,

@@ -6,11 +6,9 @@
 //   production mode;
 // - bench.ts → results/bench.mjs, the Node driver (packages stay external:
 //   miniflare and the built kv-cache-handler load from node_modules).
-import { bundleAndRun } from "../shared/bundle-and-run.mjs";
+import { WORKERD_BUNDLE, bundleAndRun } from "../shared/bundle-and-run.mjs";
 
 await bundleAndRun(new URL("./", import.meta.url), {
-  platform: "neutral",
-  conditions: ["workerd", "worker", "browser"],
-  mainFields: ["module", "main"],
+  ...WORKERD_BUNDLE,
   define: { "process.env.NODE_ENV": '"production"' },
 });

@@ -4,6 +4,12 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
+/**
+ * esbuild options for a Worker that imports packages with workerd builds (React, the
+ * Cloudflare packages): their workerd/worker/browser exports, ESM first.
+ */
+export const WORKERD_BUNDLE = { platform: "neutral", conditions: ["workerd", "worker", "browser"], mainFields: ["module", "main"] };
+
 /** `dir`: the benchmark's folder URL; `worker`: esbuild options for its Worker, or undefined for none. */
 export async function bundleAndRun(dir, worker) {
   const here = (p) => fileURLToPath(new URL(p, dir));

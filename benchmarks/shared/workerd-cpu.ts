@@ -44,3 +44,10 @@ export function findWorkerd(): WorkerdProcess | undefined {
   }
   return undefined;
 }
+
+/** The workerd process, or an error saying the bench needs Linux /proc for `figure`. */
+export function requireWorkerd(bench: string, figure: string): WorkerdProcess {
+  const workerd = findWorkerd();
+  if (!workerd) throw new Error(`${bench} needs Linux /proc to find Miniflare's workerd process (its ${figure} is one of the figures)`);
+  return workerd;
+}

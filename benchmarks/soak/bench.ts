@@ -9,8 +9,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
+import { machine, miniflareVersion as installedMiniflare } from "../shared/environment.js";
+import { nodeCpuMicros } from "../shared/meter.js";
+import { COMPATIBILITY_DATE } from "../shared/miniflare.js";
+import { rounding } from "../shared/stats.js";
+import { markdownTable as table } from "../shared/table.js";
 import { HEADERS, load, revalidateEverySecond, sampleRss, start, type Revalidation, type RuntimeLine } from "./load.js";
 import type { SoakStats, Tally } from "./worker.js";
 
@@ -38,14 +43,13 @@ const windowSeconds = Number(built.vars.REVALIDATE_SECONDS);
 if (!(windowSeconds >= 1)) throw new Error("the soak's demo build has no REVALIDATE_SECONDS var");
 /** The revalidation secret: a binding, as `wrangler secret put` gives one — never in the build. */
 const EDGE_ISR_SECRET = randomUUID();
-const miniflareVersion = (JSON.parse(readFileSync(new URL(import.meta.resolve("miniflare/package.json")), "utf8")) as { version: string }).version;
+const miniflareVersion = installedMiniflare();
+const { cpus, cpuModel } = machine();
 
 const log = (message: string) => console.error(`[soak] ${message}`);
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+const round = rounding(2);
 const problems: string[] = [];
 const check = (ok: boolean, problem: string) => void (ok || problems.push(problem));
-const table = (header: string[], rows: (string | number)[][]) =>
-  [header, header.map(() => "---"), ...rows.map((r) => r.map(String))].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 
 async function stats(base: string): Promise<SoakStats> {
   return (await fetch(`${base}__soak/stats`)).json() as Promise<SoakStats>;
@@ -84,7 +88,7 @@ const demo = await start({
   // The production setup, as the demo's wrangler.toml has it: invalidations through the coordinator.
   durableObjects: { EDGE_ISR_COORDINATOR: { className: "EdgeIsrCoordinator", useSQLite: true } },
   bindings: { ...built.vars, EDGE_ISR_SECRET },
-  compatibilityDate: "2026-04-01",
+  compatibilityDate: COMPATIBILITY_DATE,
   // nodejs_als: the wrapper's AsyncLocalStorage (the demo itself uses no flag).
   compatibilityFlags: [...built.compatibility_flags, "nodejs_als"],
 }, runtimeLines);
@@ -125,7 +129,7 @@ async function run(base: string, workerd: { pid: number; cpuMicros(): number }) 
   await revalidations.stop();
   const cores = {
     workerd: round((workerd.cpuMicros() - cpu0.workerd) / 1e6 / loaded.seconds),
-    node: round(((u) => (u.user + u.system) / 1e6 / loaded.seconds)(process.cpuUsage(cpu0.node))),
+    node: round(nodeCpuMicros(cpu0.node) / 1e6 / loaded.seconds),
   };
   const after = await settled(base);
   return { readsPerRender, before, after, loaded, calls: revalidations.calls, cores, rss: rss.stop(), started };
@@ -140,7 +144,7 @@ const baseline = await (async () => {
   const trivial = await start({
     modules: true,
     script: `const body = new Uint8Array(${bodyBytes}).fill(97); export default { fetch: () => new Response(body, { headers: { "content-type": "text/html" } }) };`,
-    compatibilityDate: "2026-04-01",
+    compatibilityDate: COMPATIBILITY_DATE,
   });
   try {
     await get(trivial.base, "/");
@@ -194,7 +198,7 @@ const ms = calls.map((c) => c.ms).sort((a, b) => a - b);
 const printed = runtimeLines.filter((l) => l.at >= soak.started).map((l) => ({ second: round((l.at - soak.started) / 1000, 1), line: l.line }));
 const crossRequest = printed.filter((l) => /different request context/.test(l.line));
 const results = {
-  environment: { node: process.version, miniflare: miniflareVersion, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverage1mAtStart: round(load1) },
+  environment: { node: process.version, miniflare: miniflareVersion, cpus, cpuModel, loadAverage1mAtStart: round(load1) },
   settings: { seconds: round(seconds, 1), warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, revalidateSeconds: windowSeconds, mix: MIX, pages: PAGES.length },
   load: {
     requests,
@@ -237,7 +241,8 @@ check(crossRequest.length === 0, `workerd cancelled continuations of a promise r
 const share = (n: number) => `${round((100 * n) / requests, 2)} %`;
 console.log(
   [
-    `\nsoak: the built demo in workerd (Miniflare ${miniflareVersion}), Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model}); load average at start ${round(load1)}`,
+    `\nsoak: the built demo in workerd (Miniflare ${miniflareVersion}), Node ${process.version}, ${cpus} CPUs (${cpuModel}); ` +
+      `load average at start ${round(load1)}`,
     `${round(seconds, 1)} s, ${CONNECTIONS} connections, ${windowSeconds} s windows, ${calls.length} revalidations\n`,
     table(
       ["requests", "req/s", "p50 ms", "p99 ms", "max ms", "5xx", "other non-2xx/3xx/404", "errors + timeouts", "workerd cores", "Node cores"],

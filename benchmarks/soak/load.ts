@@ -4,7 +4,7 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import autocannon from "autocannon";
 import { Miniflare, type MiniflareOptions } from "miniflare";
-import { findWorkerd, type WorkerdProcess } from "../shared/workerd-cpu.js";
+import { type WorkerdProcess, requireWorkerd } from "../shared/workerd-cpu.js";
 
 /** What a browser sends; HITs are then served as the stored gzip. */
 export const HEADERS = { "accept-encoding": "gzip" };
@@ -39,9 +39,7 @@ export async function start(options: Omit<MiniflareOptions, "host" | "port">, li
   const mf = new Miniflare({ ...options, host: "127.0.0.1", port: 0, handleRuntimeStdio } as MiniflareOptions);
   try {
     const base = (await mf.ready).href;
-    const workerd = findWorkerd();
-    if (!workerd) throw new Error("the soak needs Linux /proc to find Miniflare's workerd process (its memory is one of the figures)");
-    return { mf, base, workerd };
+    return { mf, base, workerd: requireWorkerd("the soak", "memory") };
   } catch (error) {
     await mf.dispose();
     throw error;

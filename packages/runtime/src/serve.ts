@@ -1,7 +1,10 @@
 /** Builds the response for a cached page: headers users know, ETag/304, HEAD, gzip as stored. */
 import { type CacheControl, cacheTagHeader } from "@edge-isr/kv-cache-handler";
 import { RSC_HEADERS, keepPrivate } from "./cacheability.js";
+import type { Matched } from "./match.js";
 import type { CachedPage } from "./page.js";
+import type { Pipeline } from "./pipeline.js";
+import type { Timing } from "./timing.js";
 
 export type CacheState = "HIT" | "STALE" | "MISS" | "REVALIDATED" | "BYPASS";
 
@@ -72,6 +75,9 @@ export function bypassHeaders(headers: Headers, why: string, timing: string, onR
   if (onRoute) keepPrivate(headers);
 }
 
+/** A route with personal cookies shares its URL with personal answers: no shared cache may keep any. */
+export const isPersonal = (route: { personalCookies?: readonly string[] }) => Boolean(route.personalCookies?.length);
+
 /** How to answer with a cached page: its state, the time, the Server-Timing value, and whether the route is personal. */
 export interface ServeAs {
   state: CacheState;
@@ -104,4 +110,16 @@ export function servePage(page: CachedPage, request: Request, as: ServeAs): Resp
     return new Response(body, { status: page.status, headers, encodeBody: "manual" } as ResponseInit);
   }
   return new Response(body, { status: page.status, headers });
+}
+
+/** The serve step: answers `request` with the stored `page` of `m` (HIT, STALE, or a shared render's copy). */
+export function serveCached<Env>(
+  p: Pipeline<Env>,
+  page: CachedPage,
+  request: Request,
+  m: Matched<Env>,
+  state: CacheState,
+  timing: Timing,
+): Response {
+  return servePage(page, request, { state, now: p.now(), timing: timing.header(state), personal: isPersonal(m.route) });
 }
