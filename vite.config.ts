@@ -17,7 +17,12 @@ export default defineConfig({
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
         test: {
           name: "workerd",
-          include: ["packages/{kv-cache-handler,runtime}/test/**/*.test.ts", "test/contract/**/*.test.ts", "test/fuzz/**/*.test.ts", "test/scale/**/*.test.ts"],
+          include: [
+            "packages/{kv-cache-handler,runtime}/test/**/*.test.ts",
+            "test/contract/**/*.test.ts",
+            "test/fuzz/**/*.test.ts",
+            "test/scale/**/*.test.ts",
+          ],
           exclude: ["test/contract/vinext*.test.ts"],
         },
       },

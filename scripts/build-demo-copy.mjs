@@ -17,7 +17,8 @@ const demo = fileURLToPath(new URL("../apps/demo/", import.meta.url));
  */
 export async function buildDemoCopy(out, settings) {
   rmSync(out, { recursive: true, force: true });
-  for (const item of ["src", "vite.config.ts", "client-assets.ts", "wrangler.toml"]) cpSync(join(demo, item), join(out, item), { recursive: true });
+  for (const item of ["src", "vite.config.ts", "client-assets.ts", "wrangler.toml"])
+    cpSync(join(demo, item), join(out, item), { recursive: true });
   // The demo's tsconfig extends a path relative to apps/demo.
   const tsconfig = JSON.parse(readFileSync(join(demo, "tsconfig.json"), "utf8"));
   tsconfig.extends = fileURLToPath(new URL(tsconfig.extends, new URL("../apps/demo/", import.meta.url)));
@@ -35,5 +36,5 @@ export async function buildDemoCopy(out, settings) {
       else process.env[name] = value;
     }
   }
-  return join(out, "dist", "edge_isr_demo") + "/";
+  return `${join(out, "dist", "edge_isr_demo")}/`;
 }

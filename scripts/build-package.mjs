@@ -41,7 +41,10 @@ await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js"
 // Each other `exports` subpath ("./vinext" → src/vinext.ts → dist/vinext.js) imports the
 // main entry as a sibling file instead of bundling a second copy, so both share one
 // KVCacheHandler and one error class (instanceof holds across them).
-const mainEntry = { name: "main-entry", setup: (b) => b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: "./index.js", external: true })) };
+const mainEntry = {
+  name: "main-entry",
+  setup: (b) => b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: "./index.js", external: true })),
+};
 for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
   if (subpath === ".") continue;
   const out = target.import.replace(/^\.\//, "");

@@ -51,7 +51,9 @@ accepted on localhost only). The secret never goes into the build's wrangler.jso
 const dev = args.dev;
 const prerenderPages = args.prerender;
 // A relative --persist-to is taken from where npm was run; the default lives in apps/demo.
-const persistTo = args["persist-to"] ? resolve(process.env.INIT_CWD ?? process.cwd(), args["persist-to"]) : resolve(demo, ".wrangler/state");
+const persistTo = args["persist-to"]
+  ? resolve(process.env.INIT_CWD ?? process.cwd(), args["persist-to"])
+  : resolve(demo, ".wrangler/state");
 const port = args.port === undefined ? (dev ? 5173 : 4173) : Number(args.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number (0–65535), got ${JSON.stringify(args.port)}`);
 // vite.config.ts reads these when it loads (in this process).
@@ -78,15 +80,31 @@ function run(title, command, commandArgs, extraEnv = {}) {
 const serverUrl = (server) => (server.resolvedUrls?.local[0] ?? `http://localhost:${port}/`).replace(/\/$/, "");
 
 const started = Date.now();
-await run("building @edge-isr/kv-cache-handler, @edge-isr/runtime and the edge-isr command", "npm", ["run", "build", "--silent", "--prefix", root]);
+await run("building @edge-isr/kv-cache-handler, @edge-isr/runtime and the edge-isr command", "npm", [
+  "run",
+  "build",
+  "--silent",
+  "--prefix",
+  root,
+]);
 
 const { createBuilder, createServer, preview } = await import("vite");
 // The CACHE namespace's local state: prune has nothing to do (and says so, exit 1) before the first run.
-const cacheId = /\[\[kv_namespaces\]\]\s*binding\s*=\s*"CACHE"\s*id\s*=\s*"([^"]+)"/.exec(readFileSync(resolve(demo, "wrangler.toml"), "utf8"))?.[1];
+const cacheId = /\[\[kv_namespaces\]\]\s*binding\s*=\s*"CACHE"\s*id\s*=\s*"([^"]+)"/.exec(
+  readFileSync(resolve(demo, "wrangler.toml"), "utf8"),
+)?.[1];
 // In dev the Worker serves build "dev", whatever dist/ holds from an earlier build: keep it by name.
 const prune = () =>
   cacheId && existsSync(join(persistTo, "v3", "kv", cacheId))
-    ? run("pruning older builds' entries (edge-isr prune --keep 1)", process.execPath, [cli, "prune", "--keep", "1", "--persist-to", persistTo, ...(dev ? ["--keep-build", "dev"] : [])])
+    ? run("pruning older builds' entries (edge-isr prune --keep 1)", process.execPath, [
+        cli,
+        "prune",
+        "--keep",
+        "1",
+        "--persist-to",
+        persistTo,
+        ...(dev ? ["--keep-build", "dev"] : []),
+      ])
     : undefined;
 let server;
 if (dev) {
@@ -99,7 +117,12 @@ if (dev) {
   server = await (await createServer({ root: demo, server: { port, strictPort: false } })).listen();
   if (prerenderPages) {
     // Asynchronously: this process is serving the pages being rendered.
-    await run("prerendering the pages through the dev server (edge-isr prerender --url)", process.execPath, [cli, "prerender", "--url", serverUrl(server)], { EDGE_ISR_PRERENDER_TOKEN: token });
+    await run(
+      "prerendering the pages through the dev server (edge-isr prerender --url)",
+      process.execPath,
+      [cli, "prerender", "--url", serverUrl(server)],
+      { EDGE_ISR_PRERENDER_TOKEN: token },
+    );
   }
 } else {
   console.log("\n▸ building apps/demo (vite build: client, then the Worker)");
@@ -110,7 +133,12 @@ if (dev) {
   if (prerenderPages) {
     // Pruned first (the new build is the Worker's own: kept), so the pages are served right after they are rendered.
     await prune();
-    await run("prerendering the pages into the local KV state (edge-isr prerender)", process.execPath, [cli, "prerender", "--persist-to", persistTo]);
+    await run("prerendering the pages into the local KV state (edge-isr prerender)", process.execPath, [
+      cli,
+      "prerender",
+      "--persist-to",
+      persistTo,
+    ]);
   }
   server = await preview({ root: demo, preview: { port, strictPort: false } });
 }

@@ -49,11 +49,15 @@ function install() {
   try {
     process.stderr.write(`[node22] installing node@${MAJOR} from the npm registry into ${CACHE} (once)\n`);
     // Run from the staging folder so the repository's .npmrc and workspaces do not apply.
-    execFileSync("npm", ["install", "--prefix", staging, "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error", `node@${MAJOR}`], {
-      cwd: staging,
-      stdio: ["ignore", 2, 2],
-      env: withoutNpmConfig(process.env),
-    });
+    execFileSync(
+      "npm",
+      ["install", "--prefix", staging, "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error", `node@${MAJOR}`],
+      {
+        cwd: staging,
+        stdio: ["ignore", 2, 2],
+        env: withoutNpmConfig(process.env),
+      },
+    );
     if (!existsSync(join(staging, "node_modules", "node", "bin", "node"))) {
       throw new Error(`npm installed node@${MAJOR} but ${staging}/node_modules/node/bin/node is missing`);
     }
@@ -65,7 +69,9 @@ function install() {
     }
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
-    throw new Error(`[node22] could not install node@${MAJOR} from the npm registry: ${error.message}. Check that npm can reach the registry, or run with Node ${MAJOR}+ on PATH.`);
+    throw new Error(
+      `[node22] could not install node@${MAJOR} from the npm registry: ${error.message}. Check that npm can reach the registry, or run with Node ${MAJOR}+ on PATH.`,
+    );
   }
 }
 

@@ -30,7 +30,10 @@ export function clientAssets(options: { entry: string; workerEnvironment: string
       try {
         manifest = JSON.parse(readFileSync(join(outDir, ".vite/manifest.json"), "utf8"));
       } catch (cause) {
-        throw new Error(`the client build's manifest is missing from ${outDir}: build the client environment before ${options.workerEnvironment}`, { cause });
+        throw new Error(
+          `the client build's manifest is missing from ${outDir}: build the client environment before ${options.workerEnvironment}`,
+          { cause },
+        );
       }
       const chunk = manifest[options.entry];
       if (!chunk) throw new Error(`${options.entry} is not in the client manifest (entries: ${Object.keys(manifest).join(", ")})`);

@@ -37,7 +37,9 @@ export default defineConfig(({ command, isPreview }) => ({
           // Pages of one build live under its id; dev always uses "dev".
           BUILD_ID: command === "serve" ? "dev" : `build-${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}`,
           // `npm run dev` prerenders through the dev server (edge-isr prerender --url) with this token.
-          ...(command === "serve" && !isPreview && process.env.DEMO_PRERENDER_TOKEN ? { EDGE_ISR_PRERENDER_TOKEN: process.env.DEMO_PRERENDER_TOKEN } : {}),
+          ...(command === "serve" && !isPreview && process.env.DEMO_PRERENDER_TOKEN
+            ? { EDGE_ISR_PRERENDER_TOKEN: process.env.DEMO_PRERENDER_TOKEN }
+            : {}),
         },
       },
     }),

@@ -49,4 +49,3 @@ console.log("|---|---:|---:|---:|");
 for (const [name, xs] of Object.entries(samples)) {
   console.log(`| ${name} | ${median(xs).toFixed(0)} | ${Math.min(...xs).toFixed(0)} | ${(median(xs) / baseline).toFixed(2)} |`);
 }
-

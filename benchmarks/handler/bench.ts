@@ -70,13 +70,20 @@ interface Contender {
 const contenders: Contender[] = [
   {
     name: "edge-isr",
-    make: (kv, ctx) => new EdgeIsrHandler(kv as unknown as ConstructorParameters<typeof EdgeIsrHandler>[0], { prefix: EDGE_PREFIX, ctx }) as unknown as Handler,
+    make: (kv, ctx) =>
+      new EdgeIsrHandler(kv as unknown as ConstructorParameters<typeof EdgeIsrHandler>[0], {
+        prefix: EDGE_PREFIX,
+        ctx,
+      }) as unknown as Handler,
     kvKey: `${EDGE_PREFIX}e:${CACHE_KEY}`,
   },
   {
     name: "vinext",
     make: (kv, ctx) =>
-      new VinextHandler(kv as unknown as ConstructorParameters<typeof VinextHandler>[0], { appPrefix: VINEXT_APP_PREFIX, ctx }) as unknown as Handler,
+      new VinextHandler(kv as unknown as ConstructorParameters<typeof VinextHandler>[0], {
+        appPrefix: VINEXT_APP_PREFIX,
+        ctx,
+      }) as unknown as Handler,
     kvKey: `${VINEXT_APP_PREFIX}:cache:${CACHE_KEY}`,
   },
 ];
@@ -129,7 +136,6 @@ function outcome(name: string, result: HitResult | null): Outcome {
 const GET_CONTEXT = { kind: "APP_PAGE" };
 const round = rounding(3);
 const utf8Bytes = (s: string) => Buffer.byteLength(s, "utf8");
-
 
 // ---------------------------------------------------------------- main
 Date.now = () => simulatedNow;
@@ -284,7 +290,10 @@ try {
       both: round((utf8Bytes(page.html) + page.rsc.byteLength) / (gzipSync(page.html).byteLength + gzipSync(page.rsc).byteLength), 2),
     },
     "edge-isr": { valueBytes: ours.value.byteLength, metadataBytes: utf8Bytes(JSON.stringify(ours.metadata)) },
-    vinext: { valueBytes: utf8Bytes(theirs.value), metadataBytes: theirs.metadata == null ? 0 : utf8Bytes(JSON.stringify(theirs.metadata)) },
+    vinext: {
+      valueBytes: utf8Bytes(theirs.value),
+      metadataBytes: theirs.metadata == null ? 0 : utf8Bytes(JSON.stringify(theirs.metadata)),
+    },
     ratio: 0,
   };
   const total = (x: { valueBytes: number; metadataBytes: number }) => x.valueBytes + x.metadataBytes;
@@ -293,7 +302,8 @@ try {
   // ------------------------------------------------------------ 3. CPU and wall time per get
   /** Records what the real KV answers, then replays it with no RPC (and throws on anything not recorded). */
   const recorded = new Map<string, unknown>();
-  const recordKey = (op: string, key: string, options: unknown) => `${op} ${key} ${(options as { type?: string } | undefined)?.type ?? "text"}`;
+  const recordKey = (op: string, key: string, options: unknown) =>
+    `${op} ${key} ${(options as { type?: string } | undefined)?.type ?? "text"}`;
   const recorder: KV = {
     async get(key, options) {
       const v = await binding.get(key, options);
@@ -323,7 +333,10 @@ try {
   };
   for (const c of contenders) {
     const bg = backgroundWork();
-    check(outcome(c.name, await c.make(recorder, bg.ctx).get(CACHE_KEY, GET_CONTEXT)) === "fresh", `${c.name}: recording get was not fresh`);
+    check(
+      outcome(c.name, await c.make(recorder, bg.ctx).get(CACHE_KEY, GET_CONTEXT)) === "fresh",
+      `${c.name}: recording get was not fresh`,
+    );
     await bg.settle();
   }
 
@@ -411,7 +424,13 @@ try {
   // The same measurement inside workerd: worker.ts records one get per handler
   // from the real binding, then makes N replayed gets per request; the CPU time
   // is the workerd process's (Linux /proc: se.sum_exec_runtime of its threads).
-  const workerdRounds: Record<string, number[]> = { "edge-isr": [], vinext: [], "edge-isr:cold": [], "edge-isr:getEncoded": [], "edge-isr:decodeEntry": [] };
+  const workerdRounds: Record<string, number[]> = {
+    "edge-isr": [],
+    vinext: [],
+    "edge-isr:cold": [],
+    "edge-isr:getEncoded": [],
+    "edge-isr:decodeEntry": [],
+  };
   const workerd = findWorkerd();
   if (workerd) {
     const call = async (path: string) => {
@@ -423,9 +442,13 @@ try {
     await call(`/record?handler=edge-isr&prefix=${encodeURIComponent(EDGE_PREFIX)}`);
     await call(`/record?handler=vinext&prefix=${encodeURIComponent(VINEXT_APP_PREFIX)}`);
     await call(`/record?handler=edge-isr:cold&prefix=${encodeURIComponent(EDGE_PREFIX)}`);
-    const expected = JSON.stringify({ html: createHash("sha256").update(page.html).digest("hex"), rsc: createHash("sha256").update(page.rsc).digest("hex") });
+    const expected = JSON.stringify({
+      html: createHash("sha256").update(page.html).digest("hex"),
+      rsc: createHash("sha256").update(page.rsc).digest("hex"),
+    });
     const names = Object.keys(workerdRounds);
-    for (const n of names) check((await call(`/cpu?handler=${n}&gets=${CPU.warmup}`)) === expected, `${n} in workerd returned a different page`);
+    for (const n of names)
+      check((await call(`/cpu?handler=${n}&gets=${CPU.warmup}`)) === expected, `${n} in workerd returned a different page`);
     for (let r = 0; r < CPU.rounds; r++) {
       for (const n of r % 2 ? [...names].reverse() : names) {
         const before = workerd.cpuMicros();
@@ -440,8 +463,14 @@ try {
   const timing = {
     cpuMicrosPerGet: { "edge-isr": round(median(cpuRounds["edge-isr"]!), 1), vinext: round(median(cpuRounds.vinext!), 1) },
     cpuRatio: round(median(cpuRounds["edge-isr"]!) / median(cpuRounds.vinext!), 3),
-    replayWallMicrosPerGet: { "edge-isr": round(median(replayWallRounds["edge-isr"]!), 1), vinext: round(median(replayWallRounds.vinext!), 1) },
-    miniflareWallMicrosPerGet: { "edge-isr": round(median(rpcWallRounds["edge-isr"]!), 1), vinext: round(median(rpcWallRounds.vinext!), 1) },
+    replayWallMicrosPerGet: {
+      "edge-isr": round(median(replayWallRounds["edge-isr"]!), 1),
+      vinext: round(median(replayWallRounds.vinext!), 1),
+    },
+    miniflareWallMicrosPerGet: {
+      "edge-isr": round(median(rpcWallRounds["edge-isr"]!), 1),
+      vinext: round(median(rpcWallRounds.vinext!), 1),
+    },
     workerdCpuMicrosPerGet: workerd
       ? {
           "edge-isr": workerdMedian("edge-isr"),
@@ -460,7 +489,8 @@ try {
   for (const k of Object.keys(timing.rounds.cpu)) timing.rounds.cpu[k] = timing.rounds.cpu[k]!.map((x) => round(x, 1));
   for (const k of Object.keys(timing.rounds.replayWall)) timing.rounds.replayWall[k] = timing.rounds.replayWall[k]!.map((x) => round(x, 1));
   for (const k of Object.keys(timing.rounds.workerdCpu)) timing.rounds.workerdCpu[k] = timing.rounds.workerdCpu[k]!.map((x) => round(x, 1));
-  for (const k of Object.keys(timing.rounds.miniflareWall)) timing.rounds.miniflareWall[k] = timing.rounds.miniflareWall[k]!.map((x) => round(x, 1));
+  for (const k of Object.keys(timing.rounds.miniflareWall))
+    timing.rounds.miniflareWall[k] = timing.rounds.miniflareWall[k]!.map((x) => round(x, 1));
 
   // ------------------------------------------------------------ report
   /** `name@version` of the package a module belongs to. */
@@ -470,7 +500,11 @@ try {
   };
   const environment = {
     ...machine(),
-    packages: [pkgVersion("miniflare"), pkgVersion("@vinext/cloudflare/cache/kv-data-adapter.runtime"), pkgVersion("@edge-isr/kv-cache-handler")],
+    packages: [
+      pkgVersion("miniflare"),
+      pkgVersion("@vinext/cloudflare/cache/kv-data-adapter.runtime"),
+      pkgVersion("@edge-isr/kv-cache-handler"),
+    ],
     date: new Date(realDateNow()).toISOString(),
   };
   const results = { environment, tags: TAGS, invalidatedTag: INVALIDATED, scenarios, colonTagCheck, stored, timing };
@@ -480,23 +514,47 @@ try {
   const servedText = (s: Record<Outcome, number> | null) => (s ? `${s.fresh}/${s.stale}/${s.miss}` : "–");
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
-  console.log(`\nedge-isr vs vinext KV cache handler — one Miniflare KV namespace, Node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel})`);
+  console.log(
+    `\nedge-isr vs vinext KV cache handler — one Miniflare KV namespace, Node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel})`,
+  );
   console.log(environment.packages.join(", "));
-  console.log(`page: ${stored.payload.products} products, HTML ${stored.payload.htmlBytes} B + RSC ${stored.payload.rscBytes} B; gzip ratio HTML ${stored.gzipRatio.html}×, RSC ${stored.gzipRatio.rsc}×, both ${stored.gzipRatio.both}×`);
+  console.log(
+    `page: ${stored.payload.products} products, HTML ${stored.payload.htmlBytes} B + RSC ${stored.payload.rscBytes} B; gzip ratio HTML ${stored.gzipRatio.html}×, RSC ${stored.gzipRatio.rsc}×, both ${stored.gzipRatio.both}×`,
+  );
   console.log(`tags: ${TAGS.join(", ")}; invalidated midway: ${INVALIDATED}\n`);
 
   console.log("1. KV operations per hit (billed: one read per key read, one write per put or delete)");
   console.log(
     table([
-      ["scenario", "handler", "hits", "reads/hit", "writes/hit", "deletes/hit", "reads/hit after inv.", "served after inv. fresh/stale/miss"],
-      ...scenarios.map((s) => [s.scenario, s.handler, s.hits, s.readsPerHit, s.writesPerHit, s.deletesPerHit, s.readsPerHitAfterInvalidation ?? "–", servedText(s.servedAfterInvalidation)]),
+      [
+        "scenario",
+        "handler",
+        "hits",
+        "reads/hit",
+        "writes/hit",
+        "deletes/hit",
+        "reads/hit after inv.",
+        "served after inv. fresh/stale/miss",
+      ],
+      ...scenarios.map((s) => [
+        s.scenario,
+        s.handler,
+        s.hits,
+        s.readsPerHit,
+        s.writesPerHit,
+        s.deletesPerHit,
+        s.readsPerHitAfterInvalidation ?? "–",
+        servedText(s.servedAfterInvalidation),
+      ]),
     ]),
   );
   console.log("\n   cost of the revalidateTag call itself");
   console.log(
     table([
       ["scenario", "handler", "reads", "writes", "deletes", "lists"],
-      ...scenarios.filter((s) => s.invalidation).map((s) => [s.scenario, s.handler, s.invalidation!.reads, s.invalidation!.writes, s.invalidation!.deletes, s.invalidation!.lists]),
+      ...scenarios
+        .filter((s) => s.invalidation)
+        .map((s) => [s.scenario, s.handler, s.invalidation!.reads, s.invalidation!.writes, s.invalidation!.deletes, s.invalidation!.lists]),
     ]),
   );
   console.log(
@@ -508,20 +566,40 @@ try {
   console.log(
     table([
       ["handler", "value bytes", "metadata bytes", "total", ""],
-      ...contenders.map((c) => [c.name, stored[c.name].valueBytes, stored[c.name].metadataBytes, total(stored[c.name]), kb(total(stored[c.name]))]),
+      ...contenders.map((c) => [
+        c.name,
+        stored[c.name].valueBytes,
+        stored[c.name].metadataBytes,
+        total(stored[c.name]),
+        kb(total(stored[c.name])),
+      ]),
       ["ours/vinext", "", "", stored.ratio, "target ≤ 0.4"],
     ]),
   );
 
-  console.log(`\n3. Time per get, busy isolate (median of rounds; CPU: ${CPU.rounds} rounds × ${CPU.gets} gets after ${CPU.warmup} warm-up, KV replayed from captured bytes)`);
+  console.log(
+    `\n3. Time per get, busy isolate (median of rounds; CPU: ${CPU.rounds} rounds × ${CPU.gets} gets after ${CPU.warmup} warm-up, KV replayed from captured bytes)`,
+  );
   console.log(
     table([
       ["handler", "CPU µs/get (replayed KV)", "wall µs/get (replayed KV)", "wall µs/get (Miniflare KV, RPC incl.)"],
-      ...contenders.map((c) => [c.name, timing.cpuMicrosPerGet[c.name], timing.replayWallMicrosPerGet[c.name], timing.miniflareWallMicrosPerGet[c.name]]),
-      ["ours/vinext", timing.cpuRatio, round(timing.replayWallMicrosPerGet["edge-isr"] / timing.replayWallMicrosPerGet.vinext, 3), round(timing.miniflareWallMicrosPerGet["edge-isr"] / timing.miniflareWallMicrosPerGet.vinext, 3)],
+      ...contenders.map((c) => [
+        c.name,
+        timing.cpuMicrosPerGet[c.name],
+        timing.replayWallMicrosPerGet[c.name],
+        timing.miniflareWallMicrosPerGet[c.name],
+      ]),
+      [
+        "ours/vinext",
+        timing.cpuRatio,
+        round(timing.replayWallMicrosPerGet["edge-isr"] / timing.replayWallMicrosPerGet.vinext, 3),
+        round(timing.miniflareWallMicrosPerGet["edge-isr"] / timing.miniflareWallMicrosPerGet.vinext, 3),
+      ],
     ]),
   );
-  console.log(`   CPU µs/get per round: edge-isr ${timing.rounds.cpu["edge-isr"]!.join(", ")}; vinext ${timing.rounds.cpu.vinext!.join(", ")} (target ratio ≤ 0.5)`);
+  console.log(
+    `   CPU µs/get per round: edge-isr ${timing.rounds.cpu["edge-isr"]!.join(", ")}; vinext ${timing.rounds.cpu.vinext!.join(", ")} (target ratio ≤ 0.5)`,
+  );
 
   if (timing.workerdCpuMicrosPerGet) {
     const w = timing.workerdCpuMicrosPerGet;
@@ -538,7 +616,9 @@ try {
           .map(([k, v]) => [k, v ?? "–"]),
       ]),
     );
-    console.log(`   per round: edge-isr ${timing.rounds.workerdCpu["edge-isr"]!.join(", ")}; vinext ${timing.rounds.workerdCpu.vinext!.join(", ")}`);
+    console.log(
+      `   per round: edge-isr ${timing.rounds.workerdCpu["edge-isr"]!.join(", ")}; vinext ${timing.rounds.workerdCpu.vinext!.join(", ")}`,
+    );
   } else {
     console.log("\n   inside workerd: skipped (needs Linux /proc to read the workerd process's CPU time)");
   }
@@ -547,7 +627,7 @@ try {
   console.log(table([["step", "CPU µs"], ...Object.entries(timing.edgeIsrBreakdownCpuMicros).map(([k, v]) => [k, v])]));
 
   const out = new URL("./latest.json", import.meta.url); // the bundle lives in results/
-  writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwrote ${out.pathname}`);
 } finally {
   Date.now = realDateNow;

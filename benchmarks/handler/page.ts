@@ -9,7 +9,6 @@
 
 import { prng } from "../shared/prng.js";
 
-
 const ADJECTIVES = `lightweight durable breathable waterproof classic modern vintage slim relaxed tailored cushioned flexible
 sturdy soft premium everyday versatile compact oversized cropped textured quilted insulated stretchy supportive
 minimalist rugged elegant casual sporty cozy warm cool airy seamless padded reinforced recycled organic handmade
@@ -77,10 +76,12 @@ function makeProducts(rand: () => number, count: number): Product[] {
     const extra = 6 + Math.floor(rand() * 12);
     for (let i = 0; i < extra; i++) {
       const r = rand();
-      words.push(r < 0.55 ? zipf(FILLER) : r < 0.75 ? zipf(ADJECTIVES) : r < 0.88 ? zipf(MATERIALS) : r < 0.95 ? zipf(NOUNS) : zipf(COLORS));
+      words.push(
+        r < 0.55 ? zipf(FILLER) : r < 0.75 ? zipf(ADJECTIVES) : r < 0.88 ? zipf(MATERIALS) : r < 0.95 ? zipf(NOUNS) : zipf(COLORS),
+      );
     }
     const s = words.join(" ");
-    return s[0]!.toUpperCase() + s.slice(1) + ".";
+    return `${s[0]!.toUpperCase() + s.slice(1)}.`;
   };
   const products: Product[] = [];
   for (let id = 1; id <= count; id++) {
@@ -141,7 +142,9 @@ function productHtml(p: Product): string {
 }
 
 function pageHtml(products: Product[]): string {
-  const nav = CATEGORIES.map((c) => `<li><a href="/c/${c}" class="nav-link px-3 py-2 text-sm font-medium">${c[0]!.toUpperCase()}${c.slice(1)}</a></li>`).join("");
+  const nav = CATEGORIES.map(
+    (c) => `<li><a href="/c/${c}" class="nav-link px-3 py-2 text-sm font-medium">${c[0]!.toUpperCase()}${c.slice(1)}</a></li>`,
+  ).join("");
   const head =
     `<!DOCTYPE html><html lang="en"><head><meta charSet="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>` +
     `<link rel="stylesheet" href="/_next/static/css/app/layout-3f1c2a9b.css" data-precedence="next"/>` +
@@ -160,20 +163,67 @@ const j = JSON.stringify;
 
 function productFlight(p: Product): unknown {
   const children: unknown[] = [
-    ["$", "a", null, { href: `/products/${p.slug}`, className: "product-link block relative overflow-hidden rounded-lg", children: [
-      ["$", "img", null, { src: `${p.image}?w=480&q=75`, alt: p.title, width: 480, height: 480, loading: "lazy", className: "aspect-square object-cover w-full" }],
-      p.badges.length ? ["$", "ul", null, { className: "badges flex gap-1", children: p.badges.map((b) => ["$", "li", b, { className: "badge text-xs uppercase", children: b }]) }] : null,
-    ] }],
-    ["$", "div", null, { className: "product-info p-3", children: [
-      ["$", "p", null, { className: "brand text-xs uppercase tracking-wide text-gray-500", children: p.brand }],
-      ["$", "h3", null, { className: "title text-sm font-medium line-clamp-2", children: p.title }],
-      ["$", "p", null, { className: "description text-xs text-gray-700 line-clamp-3", children: p.description }],
-      ["$", "div", null, { className: "price-row flex items-center justify-between mt-2", children: [
-        ["$", "span", null, { className: "price font-semibold", children: money(p.price) }],
-        p.oldPrice ? ["$", "s", null, { className: "price-old text-gray-500 text-sm", children: money(p.oldPrice) }] : null,
-        ["$", "$L1", null, { productId: p.id, sku: p.sku, price: p.price }],
-      ] }],
-    ] }],
+    [
+      "$",
+      "a",
+      null,
+      {
+        href: `/products/${p.slug}`,
+        className: "product-link block relative overflow-hidden rounded-lg",
+        children: [
+          [
+            "$",
+            "img",
+            null,
+            {
+              src: `${p.image}?w=480&q=75`,
+              alt: p.title,
+              width: 480,
+              height: 480,
+              loading: "lazy",
+              className: "aspect-square object-cover w-full",
+            },
+          ],
+          p.badges.length
+            ? [
+                "$",
+                "ul",
+                null,
+                {
+                  className: "badges flex gap-1",
+                  children: p.badges.map((b) => ["$", "li", b, { className: "badge text-xs uppercase", children: b }]),
+                },
+              ]
+            : null,
+        ],
+      },
+    ],
+    [
+      "$",
+      "div",
+      null,
+      {
+        className: "product-info p-3",
+        children: [
+          ["$", "p", null, { className: "brand text-xs uppercase tracking-wide text-gray-500", children: p.brand }],
+          ["$", "h3", null, { className: "title text-sm font-medium line-clamp-2", children: p.title }],
+          ["$", "p", null, { className: "description text-xs text-gray-700 line-clamp-3", children: p.description }],
+          [
+            "$",
+            "div",
+            null,
+            {
+              className: "price-row flex items-center justify-between mt-2",
+              children: [
+                ["$", "span", null, { className: "price font-semibold", children: money(p.price) }],
+                p.oldPrice ? ["$", "s", null, { className: "price-old text-gray-500 text-sm", children: money(p.oldPrice) }] : null,
+                ["$", "$L1", null, { productId: p.id, sku: p.sku, price: p.price }],
+              ],
+            },
+          ],
+        ],
+      },
+    ],
   ];
   return ["$", "article", String(p.id), { className: `product-card ${p.classes}`, "data-product-id": p.id, children }];
 }
@@ -194,13 +244,21 @@ function pageFlight(products: Product[], maxBytes: number): string {
     cards.push(card);
     size += len;
   }
-  const tree = ["$", "main", null, { className: "container py-4", children: [
-    ["$", "h1", null, { className: "text-lg font-semibold mb-4", children: "All products" }],
-    ["$", "$L3", null, { categories: CATEGORIES }],
-    ["$", "$4", null, { fallback: null, children: ["$", "section", null, { className: "product-grid grid gap-4", children: cards }] }],
-  ] }];
+  const tree = [
+    "$",
+    "main",
+    null,
+    {
+      className: "container py-4",
+      children: [
+        ["$", "h1", null, { className: "text-lg font-semibold mb-4", children: "All products" }],
+        ["$", "$L3", null, { categories: CATEGORIES }],
+        ["$", "$4", null, { fallback: null, children: ["$", "section", null, { className: "product-grid grid gap-4", children: cards }] }],
+      ],
+    },
+  ];
   lines.push(`0:${j(["$", "div", null, { className: "min-h-screen bg-white text-gray-900", children: [tree] }])}`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 export interface RealisticPage {

@@ -16,7 +16,8 @@ interface Env {
 type Getter = { get(key: string, ctx?: Record<string, unknown>): Promise<{ value: unknown; cacheState?: string } | null> };
 
 const recorded = new Map<string, unknown>();
-const recordKey = (op: string, key: string, options: unknown) => `${op} ${key} ${(options as { type?: string } | undefined)?.type ?? "text"}`;
+const recordKey = (op: string, key: string, options: unknown) =>
+  `${op} ${key} ${(options as { type?: string } | undefined)?.type ?? "text"}`;
 function recordingKV(kv: KVNamespace, replay: () => boolean) {
   const answer = async (op: "get" | "getWithMetadata", key: string, options: unknown) => {
     const k = recordKey(op, key, options);
@@ -56,7 +57,11 @@ export default {
       const kv = recordingKV(env.CACHE, () => replaying);
       const h =
         name === "edge-isr" || name === "edge-isr:cold"
-          ? new EdgeIsrHandler(kv as never, { prefix: url.searchParams.get("prefix") ?? "", ctx, ...(name === "edge-isr:cold" ? { memoBytes: 0 } : {}) })
+          ? new EdgeIsrHandler(kv as never, {
+              prefix: url.searchParams.get("prefix") ?? "",
+              ctx,
+              ...(name === "edge-isr:cold" ? { memoBytes: 0 } : {}),
+            })
           : new VinextHandler(kv as never, { appPrefix: url.searchParams.get("prefix") ?? "", ctx });
       const first = await (h as unknown as Getter).get(key, { kind: "APP_PAGE" });
       if (!first || first.cacheState) return new Response("recording get was not a fresh hit", { status: 500 });

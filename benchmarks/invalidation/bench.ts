@@ -12,7 +12,15 @@
  */
 import { writeFileSync } from "node:fs";
 import { applyInvalidation, recordState, type TagRecord } from "../../packages/kv-cache-handler/src/clock/record.js";
-import { buildSnapshot, decodeSnapshot, emptyBuckets, foldRecord, snapshotState, snapshotVerdict, SnapshotLimits } from "../../packages/kv-cache-handler/src/clock/snapshot.js";
+import {
+  buildSnapshot,
+  decodeSnapshot,
+  emptyBuckets,
+  foldRecord,
+  snapshotState,
+  snapshotVerdict,
+  SnapshotLimits,
+} from "../../packages/kv-cache-handler/src/clock/snapshot.js";
 import { CoordinatorLimits } from "../../packages/kv-cache-handler/src/coordinator/protocol.js";
 import { invalidationOf } from "../../packages/kv-cache-handler/src/handler.js";
 import { benchWorker } from "../shared/miniflare.js";
@@ -36,11 +44,14 @@ const table = (headers: string[], rows: (string | number)[][]) => console.log(ma
 const fmt = rounding(3);
 
 // ---------------------------------------------------------------- Miniflare
-const mf = part(1) || part(2) ? benchWorker(new URL("./worker.js", import.meta.url), {
-  kvNamespaces: ["CACHE"],
-  durableObjects: { EDGE_ISR_COORDINATOR: { className: "EdgeIsrCoordinator", useSQLite: true } },
-  compatibilityFlags: ["nodejs_compat"],
-}) : undefined;
+const mf =
+  part(1) || part(2)
+    ? benchWorker(new URL("./worker.js", import.meta.url), {
+        kvNamespaces: ["CACHE"],
+        durableObjects: { EDGE_ISR_COORDINATOR: { className: "EdgeIsrCoordinator", useSQLite: true } },
+        compatibilityFlags: ["nodejs_compat"],
+      })
+    : undefined;
 await mf?.ready;
 const call = async <T>(path: string, body: unknown): Promise<T> => {
   const res = await mf!.dispatchFetch(`http://bench${path}`, { method: "POST", body: JSON.stringify(body) });
@@ -64,16 +75,30 @@ for (const size of part(1) ? SIZES : []) {
     const tagged = count(size);
     if (!tagged) continue;
     for (const impl of IMPLS) {
-      const r = await call<{ ms: number; operations: number; reads: number; writes: number; deletes: number; lists: number }>("/invalidate", { impl, prefix: seeded.get(impl), tag: group });
+      const r = await call<{ ms: number; operations: number; reads: number; writes: number; deletes: number; lists: number }>(
+        "/invalidate",
+        { impl, prefix: seeded.get(impl), tag: group },
+      );
       invalidation.push({ entries: size, tagged, impl, ...r, fits: r.operations <= 1000 });
       process.stdout.write(".");
     }
   }
 }
-if (part(1)) table(
-  ["entries", "tagged", "handler", "KV ops", "reads", "writes", "lists", "ms", "fits 1,000 ops"],
-  invalidation.map((r) => [r.entries as number, r.tagged as number, r.impl as string, r.operations as number, r.reads as number, r.writes as number, r.lists as number, r.ms as number, r.fits ? "yes" : "NO"]),
-);
+if (part(1))
+  table(
+    ["entries", "tagged", "handler", "KV ops", "reads", "writes", "lists", "ms", "fits 1,000 ops"],
+    invalidation.map((r) => [
+      r.entries as number,
+      r.tagged as number,
+      r.impl as string,
+      r.operations as number,
+      r.reads as number,
+      r.writes as number,
+      r.lists as number,
+      r.ms as number,
+      r.fits ? "yes" : "NO",
+    ]),
+  );
 out.invalidation = invalidation;
 
 // ---------------------------------------------------------------- 2. reads per hit
@@ -81,12 +106,27 @@ const hits: (string | number)[][] = [];
 const hitRows: Record<string, unknown>[] = [];
 if (part(2)) console.log("\n2. Billed KV reads per hit (tags g1k, item:1, category:shoes; a revalidateTag of another tag first)\n");
 for (const impl of (part(2) ? ["tag clock, KV only", "tag clock, coordinator", "vinext"] : []) as Impl[]) {
-  for (const [mode, n] of [["busy", 6000], ["fresh", 200], ["cold", 200]] as const) {
+  for (const [mode, n] of [
+    ["busy", 6000],
+    ["fresh", 200],
+    ["cold", 200],
+  ] as const) {
     if (impl !== "tag clock, coordinator" && mode === "cold") continue; // no colo tier to be cold in
     const prefix = `hits-${IMPLS.indexOf(impl)}-${mode}/`;
     const r = await call<{ served: number; reads: number; operations: number; writes: number }>("/hits", { impl, prefix, mode, n });
     if (r.served !== n) throw new Error(`bench: ${impl} ${mode} served ${r.served} of ${n} hits`);
-    hits.push([impl, mode === "busy" ? "busy isolate (100 hits/s, 60 s)" : mode === "fresh" ? "fresh isolate, colo served recently" : "fresh isolate, cold colo", n, fmt(r.reads / n), fmt(r.operations / n), r.writes]);
+    hits.push([
+      impl,
+      mode === "busy"
+        ? "busy isolate (100 hits/s, 60 s)"
+        : mode === "fresh"
+          ? "fresh isolate, colo served recently"
+          : "fresh isolate, cold colo",
+      n,
+      fmt(r.reads / n),
+      fmt(r.operations / n),
+      r.writes,
+    ]);
     hitRows.push({ impl, mode, n, readsPerHit: r.reads / n, opsPerHit: r.operations / n, writes: r.writes });
   }
 }
@@ -107,9 +147,13 @@ const hashOf = (i: number) => {
 };
 const snapRows: Record<string, unknown>[] = [];
 for (const count of part(3) ? [10, 1_000, 10_000, 100_000] : []) {
-  const records: [string, TagRecord][] = Array.from({ length: Math.min(count, CoordinatorLimits.maxRows) }, (_, i) => [hashOf(i), applyInvalidation(undefined, invalidationOf(T0 + i * 1000, undefined))]);
+  const records: [string, TagRecord][] = Array.from({ length: Math.min(count, CoordinatorLimits.maxRows) }, (_, i) => [
+    hashOf(i),
+    applyInvalidation(undefined, invalidationOf(T0 + i * 1000, undefined)),
+  ]);
   const buckets = emptyBuckets();
-  for (let i = CoordinatorLimits.maxRows; i < count; i++) foldRecord(buckets, SnapshotLimits.bucketBits, hashOf(i), applyInvalidation(undefined, invalidationOf(T0 + i * 1000, undefined)));
+  for (let i = CoordinatorLimits.maxRows; i < count; i++)
+    foldRecord(buckets, SnapshotLimits.bucketBits, hashOf(i), applyInvalidation(undefined, invalidationOf(T0 + i * 1000, undefined)));
   const { bytes, exact, folded } = buildSnapshot({ records, buckets, publishedAt: T0 + count * 1000, absorbedAt: 0, complete: true });
   const reps = 200;
   let started = process.hrtime.bigint();
@@ -123,10 +167,18 @@ for (const count of part(3) ? [10, 1_000, 10_000, 100_000] : []) {
   const checkUs = Number(process.hrtime.bigint() - started) / 1000 / checks;
   snapRows.push({ invalidations: count, bytes: bytes.byteLength, exact, folded, decodeUs, checkUs });
 }
-if (part(3)) table(
-  ["invalidations", "bytes", "exact", "folded", "decode µs", "check of 8 tags µs"],
-  snapRows.map((r) => [r.invalidations as number, r.bytes as number, r.exact as number, r.folded as number, fmt(r.decodeUs as number, 1), fmt(r.checkUs as number, 2)]),
-);
+if (part(3))
+  table(
+    ["invalidations", "bytes", "exact", "folded", "decode µs", "check of 8 tags µs"],
+    snapRows.map((r) => [
+      r.invalidations as number,
+      r.bytes as number,
+      r.exact as number,
+      r.folded as number,
+      fmt(r.decodeUs as number, 1),
+      fmt(r.checkUs as number, 2),
+    ]),
+  );
 out.snapshot = snapRows;
 
 // ---------------------------------------------------------------- 4. needless regenerations
@@ -191,8 +243,22 @@ if (part(4)) {
   table(
     ["reader", "hourly checks", "due regenerations", "needless regenerations", "needless per check", "checks that read a tag record"],
     [
-      ["snapshot alone (buckets at their word)", checks, counts.bucketsOnly.due, counts.bucketsOnly.needless, pct(counts.bucketsOnly.needless, checks), "–"],
-      ["snapshot + record confirmation (shipped)", checks, counts.confirmed.due, counts.confirmed.needless, pct(counts.confirmed.needless, checks), pct(counts.confirmed.confirmations, checks)],
+      [
+        "snapshot alone (buckets at their word)",
+        checks,
+        counts.bucketsOnly.due,
+        counts.bucketsOnly.needless,
+        pct(counts.bucketsOnly.needless, checks),
+        "–",
+      ],
+      [
+        "snapshot + record confirmation (shipped)",
+        checks,
+        counts.confirmed.due,
+        counts.confirmed.needless,
+        pct(counts.confirmed.needless, checks),
+        pct(counts.confirmed.confirmations, checks),
+      ],
     ],
   );
   out.needless = { invalidations: INVALIDATIONS, entries: ENTRIES, tagsPerEntry: TAGS_PER_ENTRY, checks, ...counts };

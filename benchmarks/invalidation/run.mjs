@@ -15,8 +15,11 @@ const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const root = here("../../");
 const dir = "packages/kv-cache-handler/src";
 mkdirSync(here("./results/before"), { recursive: true });
-const files = execFileSync("git", ["ls-tree", "--name-only", `${BEFORE}:${dir}`], { cwd: root, encoding: "utf8" }).split("\n").filter((f) => f.endsWith(".ts"));
-for (const file of files) writeFileSync(here(`./results/before/${file}`), execFileSync("git", ["show", `${BEFORE}:${dir}/${file}`], { cwd: root }));
+const files = execFileSync("git", ["ls-tree", "--name-only", `${BEFORE}:${dir}`], { cwd: root, encoding: "utf8" })
+  .split("\n")
+  .filter((f) => f.endsWith(".ts"));
+for (const file of files)
+  writeFileSync(here(`./results/before/${file}`), execFileSync("git", ["show", `${BEFORE}:${dir}/${file}`], { cwd: root }));
 
 await bundleAndRun(new URL("./", import.meta.url), {
   ...WORKERD_BUNDLE,

@@ -31,7 +31,14 @@ export function groupOf(i: number): string {
   if (i <= 11_000) return "g10k";
   return "rest";
 }
-const page = (i: number) => ({ kind: "APP_PAGE" as const, html: `<p>item ${i}</p>`, rscData: undefined, headers: {}, postponed: undefined, status: 200 });
+const page = (i: number) => ({
+  kind: "APP_PAGE" as const,
+  html: `<p>item ${i}</p>`,
+  rscData: undefined,
+  headers: {},
+  postponed: undefined,
+  status: 200,
+});
 const quiet = { warn() {}, error() {} };
 
 function handler(impl: Impl, kv: KVNamespace, env: Env, prefix: string, extra: KVCacheHandlerOptions = {}) {
@@ -54,7 +61,9 @@ export default {
       const to = Number(body.to);
       for (let i = from; i < to; i += 250) {
         await Promise.all(
-          Array.from({ length: Math.min(250, to - i) }, (_, j) => i + j).map((k) => writer.set(`b1:/items/${k}`, page(k), { cacheControl: { revalidate: false }, tags: [groupOf(k), `item:${k % 97}`] })),
+          Array.from({ length: Math.min(250, to - i) }, (_, j) => i + j).map((k) =>
+            writer.set(`b1:/items/${k}`, page(k), { cacheControl: { revalidate: false }, tags: [groupOf(k), `item:${k % 97}`] }),
+          ),
         );
       }
       return Response.json({ stored: to - from });
@@ -95,7 +104,12 @@ export default {
       await new Promise((r) => setTimeout(r, 50));
       busy = undefined as never;
       Date.now = realNow;
-      return Response.json({ served, reads: counting.counts.reads, operations: counting.ambient.operations, writes: counting.counts.writes });
+      return Response.json({
+        served,
+        reads: counting.counts.reads,
+        operations: counting.ambient.operations,
+        writes: counting.counts.writes,
+      });
     }
     return new Response("not found", { status: 404 });
   },

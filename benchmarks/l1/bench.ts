@@ -17,7 +17,8 @@ import { findWorkerd } from "../shared/workerd-cpu.js";
 
 const table = (headers: string[], rows: (string | number)[][]) => {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells: (string | number)[]) => `| ${cells.map((c, i) => (typeof c === "number" ? String(c).padStart(widths[i]!) : String(c).padEnd(widths[i]!))).join(" | ")} |`;
+  const line = (cells: (string | number)[]) =>
+    `| ${cells.map((c, i) => (typeof c === "number" ? String(c).padStart(widths[i]!) : String(c).padEnd(widths[i]!))).join(" | ")} |`;
   console.log([line(headers), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n"));
 };
 const fmt = (n: number, digits = 4) => Number(n.toFixed(digits));
@@ -71,7 +72,9 @@ out.herd = herds;
 const workerd = findWorkerd();
 const VARIANTS = ["kv.get", "handler, KV", "handler, L1", "caches.match"] as const;
 if (workerd) {
-  console.log("\n3. CPU per get inside workerd (µs, whole workerd process: KV and Cache API emulation included), median of 5 rounds × 300 gets\n");
+  console.log(
+    "\n3. CPU per get inside workerd (µs, whole workerd process: KV and Cache API emulation included), median of 5 rounds × 300 gets\n",
+  );
   const prefix = `cpu-${Date.now()}/`;
   for (const variant of VARIANTS) await call("/cpu", { variant, n: 50, prefix }); // warm up (and store the page)
   const samples = new Map<string, number[]>(VARIANTS.map((v) => [v, []]));
@@ -83,7 +86,12 @@ if (workerd) {
     }
   }
   const base = median(samples.get("kv.get")!);
-  const cpuRows = VARIANTS.map((v) => [v, fmt(median(samples.get(v)!), 1), fmt(median(samples.get(v)!) - base, 1), fmt(median(samples.get(v)!) / base, 2)]);
+  const cpuRows = VARIANTS.map((v) => [
+    v,
+    fmt(median(samples.get(v)!), 1),
+    fmt(median(samples.get(v)!) - base, 1),
+    fmt(median(samples.get(v)!) / base, 2),
+  ]);
   table(["get", "µs CPU", "over kv.get", "× kv.get"], cpuRows);
   out.cpu = Object.fromEntries(VARIANTS.map((v) => [v, median(samples.get(v)!)]));
 } else console.log("\n3. CPU per get: skipped (needs Linux /proc)");

@@ -22,7 +22,14 @@ interface Env {
 }
 
 const quiet = { warn() {}, error() {} };
-const page = (n = 20_000) => ({ kind: "APP_PAGE" as const, html: `<main>${"<p>a product paragraph</p>".repeat(n / 26)}</main>`, rscData: undefined, headers: {}, postponed: undefined, status: 200 });
+const page = (n = 20_000) => ({
+  kind: "APP_PAGE" as const,
+  html: `<main>${"<p>a product paragraph</p>".repeat(n / 26)}</main>`,
+  rscData: undefined,
+  headers: {},
+  postponed: undefined,
+  status: 200,
+});
 const json = (body: unknown) => Response.json(body);
 
 async function reads(env: Env, body: { rate: number; seconds: number; isolates: number; l1: boolean }) {
@@ -32,8 +39,14 @@ async function reads(env: Env, body: { rate: number; seconds: number; isolates: 
   const background: Promise<unknown>[] = [];
   const make = () =>
     new KVCacheHandler(counting.kv, {
-      prefix, now: clock.now, sleep: clock.sleep, logger: quiet, coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE",
-      ctx: { waitUntil: (p) => void background.push(p) }, ...(body.l1 ? {} : { l1: false }),
+      prefix,
+      now: clock.now,
+      sleep: clock.sleep,
+      logger: quiet,
+      coordinator: env.EDGE_ISR_COORDINATOR,
+      binding: "CACHE",
+      ctx: { waitUntil: (p) => void background.push(p) },
+      ...(body.l1 ? {} : { l1: false }),
     } as KVCacheHandlerOptions);
   await make().set("/p", page(), { cacheControl: { revalidate: 3600 }, tags: ["products", "product:1"] });
   const isolates = Array.from({ length: body.isolates }, make);
@@ -58,10 +71,26 @@ async function herd(env: Env, body: { isolates: number; requests: number; coordi
   const prefix = `l1h-${crypto.randomUUID().slice(0, 8)}/`;
   let renders = 0;
   const apps = Array.from({ length: body.isolates }, () => {
-    const handler = new KVCacheHandler(env.CACHE, { prefix, now: clock.now, logger: quiet, ...(body.coordinator ? { coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE" } : {}) });
-    const isr = createISR({ routes: [{ path: "/p", revalidate: 60 }], handler, now: clock.now, logger: quiet, render: async () => (renders++, new Response("<p>page</p>", { headers: { "content-type": "text/html" } })) });
+    const handler = new KVCacheHandler(env.CACHE, {
+      prefix,
+      now: clock.now,
+      logger: quiet,
+      ...(body.coordinator ? { coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE" } : {}),
+    });
+    const isr = createISR({
+      routes: [{ path: "/p", revalidate: 60 }],
+      handler,
+      now: clock.now,
+      logger: quiet,
+      render: async () => (renders++, new Response("<p>page</p>", { headers: { "content-type": "text/html" } })),
+    });
     const pending: Promise<unknown>[] = [];
-    return { fetch: () => isr.fetch(new Request("https://bench.example/p"), env, { waitUntil: (p) => void pending.push(p) }), drain: async () => { while (pending.length) await Promise.allSettled(pending.splice(0)); } };
+    return {
+      fetch: () => isr.fetch(new Request("https://bench.example/p"), env, { waitUntil: (p) => void pending.push(p) }),
+      drain: async () => {
+        while (pending.length) await Promise.allSettled(pending.splice(0));
+      },
+    };
   });
   await apps[0]!.fetch();
   await apps[0]!.drain();
@@ -78,13 +107,20 @@ async function cpu(env: Env, body: { variant: "kv.get" | "handler, KV" | "handle
   const key = "/cpu";
   let h = handlers.get(body.prefix + body.variant);
   if (!h) {
-    h = new KVCacheHandler(env.CACHE, { prefix: body.prefix, logger: quiet, coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE", ...(body.variant === "handler, L1" ? {} : { l1: false }) });
+    h = new KVCacheHandler(env.CACHE, {
+      prefix: body.prefix,
+      logger: quiet,
+      coordinator: env.EDGE_ISR_COORDINATOR,
+      binding: "CACHE",
+      ...(body.variant === "handler, L1" ? {} : { l1: false }),
+    });
     handlers.set(body.prefix + body.variant, h);
     if (body.variant === "handler, KV") await h.set(key, page(), { cacheControl: { revalidate: 3600 }, tags: ["products"] });
   }
   const kvKey = `${body.prefix}e:${key}`;
   const cache = await caches.open("bench");
-  if (body.variant === "caches.match" && !(await cache.match("https://bench/x"))) await cache.put("https://bench/x", new Response(new Uint8Array(20_000), { headers: { "cache-control": "max-age=3600" } }));
+  if (body.variant === "caches.match" && !(await cache.match("https://bench/x")))
+    await cache.put("https://bench/x", new Response(new Uint8Array(20_000), { headers: { "cache-control": "max-age=3600" } }));
   for (let i = 0; i < body.n; i++) {
     if (body.variant === "kv.get") await env.CACHE.getWithMetadata(kvKey, { type: "arrayBuffer" });
     else if (body.variant === "caches.match") await (await cache.match("https://bench/x"))!.arrayBuffer();
@@ -97,7 +133,15 @@ async function visible(env: Env, body: { pollMs: number }) {
   const clock = manualClock();
   const prefix = `l1v-${crypto.randomUUID().slice(0, 8)}/`;
   const background: Promise<unknown>[] = [];
-  const make = () => new KVCacheHandler(env.CACHE, { prefix, now: clock.now, logger: quiet, coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE", ctx: { waitUntil: (p) => void background.push(p) } });
+  const make = () =>
+    new KVCacheHandler(env.CACHE, {
+      prefix,
+      now: clock.now,
+      logger: quiet,
+      coordinator: env.EDGE_ISR_COORDINATOR,
+      binding: "CACHE",
+      ctx: { waitUntil: (p) => void background.push(p) },
+    });
   const writer = make();
   await writer.set("/p", page(100), { cacheControl: { revalidate: 3600 }, tags: ["news"] });
   await writer.invalidate("unrelated");

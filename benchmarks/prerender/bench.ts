@@ -25,8 +25,16 @@ for (const pages of SIZES) {
     const routes = join(dir, "routes.txt");
     writeFileSync(routes, Array.from({ length: pages }, (_, i) => `/products/${i + 1}`).join("\n"));
 
-    const withRender = await prerender({ worker, persistTo: join(dir, "state"), routes, concurrency: CONCURRENCY, log: () => {}, progress: false });
-    if (withRender.rendered !== pages || withRender.failed.length) throw new Error(`bench sanity: rendered ${withRender.rendered}/${pages}, ${withRender.failed.length} failed`);
+    const withRender = await prerender({
+      worker,
+      persistTo: join(dir, "state"),
+      routes,
+      concurrency: CONCURRENCY,
+      log: () => {},
+      progress: false,
+    });
+    if (withRender.rendered !== pages || withRender.failed.length)
+      throw new Error(`bench sanity: rendered ${withRender.rendered}/${pages}, ${withRender.failed.length} failed`);
 
     // Render excluded: the same entries, read back, written to a fresh namespace through the CLI's target.
     const source = await openLocal(join(dir, "state"), "fixture-ns");
@@ -76,4 +84,4 @@ const rows = (results as Row[]).map((r) => [
 const header = ["pages", "render included: s", "pages/s", "render excluded (write only): s", "pages/s", "stored per page", "compression"];
 console.log(markdownTable(header, rows, "first-left"));
 const latest = { date: new Date().toISOString(), node, cpus, results };
-writeFileSync(new URL("./latest.json", import.meta.url), JSON.stringify(latest, null, 2) + "\n");
+writeFileSync(new URL("./latest.json", import.meta.url), `${JSON.stringify(latest, null, 2)}\n`);

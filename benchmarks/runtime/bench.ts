@@ -68,7 +68,6 @@ watchdog.unref();
 const round = rounding(1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 /** Counts HTML elements: every start tag (`<name`), doctype and comments excluded. */
 const countElements = (html: string) => (html.match(/<[a-zA-Z][a-zA-Z0-9-]*/g) ?? []).length;
 
@@ -156,7 +155,10 @@ check(warm.status === 200 && warm.cache === "MISS", `first /page was ${warm.stat
 check(warm.body === expectedHtml, "the MISS body differs from a fresh render");
 await settle();
 const firstHit = await get("/page");
-check(firstHit.cache === "HIT" && firstHit.body === expectedHtml, `second /page was ${firstHit.cache}, expected a HIT with the rendered body`);
+check(
+  firstHit.cache === "HIT" && firstHit.body === expectedHtml,
+  `second /page was ${firstHit.cache}, expected a HIT with the rendered body`,
+);
 
 type Kind = "HIT" | "render" | "render-identity";
 const KIND_REQUEST: Record<Kind, { path: string; headers: Record<string, string> }> = {
@@ -182,7 +184,11 @@ async function pageBatch(kind: Kind, n: number) {
 }
 for (const kind of ["HIT", "render", "render-identity"] as const) await pageBatch(kind, THROUGHPUT.warmup);
 
-const throughputRounds: Record<Kind, { requests: number; wallMs: number; workerdMicros: number; nodeMicros: number }[]> = { HIT: [], render: [], "render-identity": [] };
+const throughputRounds: Record<Kind, { requests: number; wallMs: number; workerdMicros: number; nodeMicros: number }[]> = {
+  HIT: [],
+  render: [],
+  "render-identity": [],
+};
 for (let r = 0; r < THROUGHPUT.rounds; r++) {
   const order: Kind[] = r % 2 ? ["render", "HIT", "render-identity"] : ["HIT", "render", "render-identity"];
   for (const kind of order) {
@@ -224,7 +230,12 @@ progress("1b. HIT / render / KV.get inside the Worker");
 // /bench/loop runs n sequential calls in one request: workerd CPU per call without
 // Miniflare's per-request overhead (entry worker, one connection per dispatchFetch).
 type LoopKind = "hit" | "render" | "kv" | "kv-gzip";
-const loopRounds: Record<LoopKind, { calls: number; wallMs: number; workerdMicros: number }[]> = { hit: [], render: [], kv: [], "kv-gzip": [] };
+const loopRounds: Record<LoopKind, { calls: number; wallMs: number; workerdMicros: number }[]> = {
+  hit: [],
+  render: [],
+  kv: [],
+  "kv-gzip": [],
+};
 async function loopBatch(kind: LoopKind, n: number) {
   const before = await stats();
   const stop = startMeter(workerd);
@@ -243,7 +254,10 @@ const loopBytes: Record<LoopKind, number> = { hit: 0, render: 0, kv: 0, "kv-gzip
 const LOOP_KINDS: LoopKind[] = ["hit", "render", "kv-gzip", "kv"];
 for (const kind of LOOP_KINDS) loopBytes[kind] = (await loopBatch(kind, Math.ceil(LOOP_CALLS[kind] / 5))).bytes;
 check(loopBytes.render === htmlBytes, `loop render read ${loopBytes.render} B, the page is ${htmlBytes} B`);
-check(loopBytes.hit === loopBytes["kv-gzip"], `loop: the HIT body (${loopBytes.hit} B) is not the stored gzip part (${loopBytes["kv-gzip"]} B)`);
+check(
+  loopBytes.hit === loopBytes["kv-gzip"],
+  `loop: the HIT body (${loopBytes.hit} B) is not the stored gzip part (${loopBytes["kv-gzip"]} B)`,
+);
 for (let r = 0; r < LOOP.rounds; r++) {
   const order = r % 2 ? [...LOOP_KINDS].reverse() : LOOP_KINDS;
   for (const kind of order) {
@@ -318,14 +332,24 @@ async function dispatchBurst(target: Target, n: number) {
 }
 /** Inside the Worker: n isr.fetch calls started at the same instant (/bench/fanout). */
 async function fanoutBurst(target: Target, n: number, stagger: boolean) {
-  const query = (target === "one" ? `target=stale-page&n=${n}` : `target=iso&set=${target}&isolates=${ISOLATES.n}&n=${n}`) + (stagger ? "&stagger=1" : "");
+  const query =
+    (target === "one" ? `target=stale-page&n=${n}` : `target=iso&set=${target}&isolates=${ISOLATES.n}&n=${n}`) +
+    (stagger ? "&stagger=1" : "");
   const t0 = performance.now();
   const r = await get(`/bench/fanout?${query}`, {});
   const wallMs = performance.now() - t0;
   check(r.status === 200, `/bench/fanout ${target}: ${r.status} ${r.body.slice(0, 200)}`);
-  const out = JSON.parse(r.body) as { statuses: Record<string, number>; served: Record<string, number>; decoded: Record<string, number>; waitedMs: number };
+  const out = JSON.parse(r.body) as {
+    statuses: Record<string, number>;
+    served: Record<string, number>;
+    decoded: Record<string, number>;
+    waitedMs: number;
+  };
   const ok = out.statuses["200"] ?? 0;
-  check((out.decoded[expectedSha] ?? 0) === ok, `fanout ${target}: ${ok - (out.decoded[expectedSha] ?? 0)} 200 bodies differ from a fresh render`);
+  check(
+    (out.decoded[expectedSha] ?? 0) === ok,
+    `fanout ${target}: ${ok - (out.decoded[expectedSha] ?? 0)} 200 bodies differ from a fresh render`,
+  );
   return { statuses: out.statuses, served: out.served, non200: n - ok, wallMs, ...(stagger ? { waitedMs: out.waitedMs } : {}) };
 }
 const rendersOf = (s: Stats, target: Target) => (target === "one" ? s.main : s.isolates![target]);
@@ -333,7 +357,8 @@ const rendersOf = (s: Stats, target: Target) => (target === "one" ? s.main : s.i
 async function staleWindow(mode: Mode, target: Target): Promise<WindowResult> {
   await advance(WINDOW_ADVANCE_MS);
   const before = await stats();
-  const b = mode === "dispatch" ? await dispatchBurst(target, STALE.requests) : await fanoutBurst(target, STALE.requests, mode === "staggered");
+  const b =
+    mode === "dispatch" ? await dispatchBurst(target, STALE.requests) : await fanoutBurst(target, STALE.requests, mode === "staggered");
   const after = await settle();
   const s0 = rendersOf(before, target);
   const s1 = rendersOf(after, target);
@@ -478,9 +503,17 @@ const windowSummary = (ws: WindowResult[]) => ({
 });
 const staleWindows = {
   isolates: ISOLATES.n,
-  fanout: { one: windowSummary(windows.fanout.one), nolease: windowSummary(windows.fanout.nolease), lease: windowSummary(windows.fanout.lease) },
+  fanout: {
+    one: windowSummary(windows.fanout.one),
+    nolease: windowSummary(windows.fanout.nolease),
+    lease: windowSummary(windows.fanout.lease),
+  },
   staggered: { nolease: windowSummary(windows.staggered.nolease), lease: windowSummary(windows.staggered.lease) },
-  dispatch: { one: windowSummary(windows.dispatch.one), nolease: windowSummary(windows.dispatch.nolease), lease: windowSummary(windows.dispatch.lease) },
+  dispatch: {
+    one: windowSummary(windows.dispatch.one),
+    nolease: windowSummary(windows.dispatch.nolease),
+    lease: windowSummary(windows.dispatch.lease),
+  },
 };
 const environment = { ...machine(), miniflare: miniflareVersion() };
 const page = { elements, htmlBytes, storedHtmlGzipBytes: htmlPart.bytes.byteLength, kvValueBytes: kvRead.bytes.byteLength, kvKey };
@@ -495,7 +528,7 @@ const results = {
   latency,
   runtimeLogged: { count: finalStats.loggedCount, first: finalStats.logged },
 };
-writeFileSync(new URL("./latest.json", import.meta.url), JSON.stringify(results, null, 2) + "\n");
+writeFileSync(new URL("./latest.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
 
 const table = (header: string[], rows: (string | number)[][]) => console.log(markdownTable(header, rows, "first-left"));
 
@@ -526,17 +559,28 @@ table(
     ];
   }),
 );
-console.log(`\n   HIT/render: ${throughput.ratio}× requests/s (goal ≥ 10×); workerd CPU per request render/HIT: ${throughput.workerdCpuRatio}×`);
+console.log(
+  `\n   HIT/render: ${throughput.ratio}× requests/s (goal ≥ 10×); workerd CPU per request render/HIT: ${throughput.workerdCpuRatio}×`,
+);
 if (throughput.HIT.nodeCores >= 0.9) {
-  console.log(`   The HIT rate is capped by Node: the driver (dispatchFetch, one connection per request) used ${throughput.HIT.nodeCores} cores during HIT batches.`);
+  console.log(
+    `   The HIT rate is capped by Node: the driver (dispatchFetch, one connection per request) used ${throughput.HIT.nodeCores} cores during HIT batches.`,
+  );
 }
 
-console.log(`\n   Inside the Worker (/bench/loop: n sequential calls in one request, ${LOOP.rounds} alternating rounds; full bodies read)\n`);
+console.log(
+  `\n   Inside the Worker (/bench/loop: n sequential calls in one request, ${LOOP.rounds} alternating rounds; full bodies read)\n`,
+);
 table(
   ["call", "calls", "workerd CPU µs/call", "per round", "wall µs/call", "body bytes"],
   LOOP_KINDS.map((k) => {
     const l = inWorker[k];
-    const name = { hit: "isr.fetch HIT", render: "render (renderToReadableStream)", "kv-gzip": "KV.get + stored gzip part, no runtime", kv: "bare env.CACHE.get (arrayBuffer)" }[k];
+    const name = {
+      hit: "isr.fetch HIT",
+      render: "render (renderToReadableStream)",
+      "kv-gzip": "KV.get + stored gzip part, no runtime",
+      kv: "bare env.CACHE.get (arrayBuffer)",
+    }[k];
     return [name, l.calls, l.workerdCpuMicrosPerCall, l.perRoundWorkerdCpuMicrosPerCall.join(", "), l.wallMicrosPerCall, l.bodyBytes];
   }),
 );
@@ -544,14 +588,24 @@ console.log(
   `\n   render/HIT inside the Worker: ${inWorker.renderOverHitCpu}× workerd CPU, ${inWorker.renderOverHitWall}× wall; HIT − KV.get: ${inWorker.hitMinusKvCpuMicros} µs CPU, ${inWorker.hitMinusKvWallMicros} µs wall per call`,
 );
 
-console.log(`\n2. Renders per stale window (revalidate 1 s; the Worker's clock moved ${WINDOW_ADVANCE_MS} ms, then ${STALE.requests} concurrent requests; ${ISOLATES.n} simulated isolates share one KV binding)\n`);
-const caseName: Record<Target, string> = { one: "one isolate", nolease: `${ISOLATES.n} isolates, no lease`, lease: `${ISOLATES.n} isolates, lease` };
+console.log(
+  `\n2. Renders per stale window (revalidate 1 s; the Worker's clock moved ${WINDOW_ADVANCE_MS} ms, then ${STALE.requests} concurrent requests; ${ISOLATES.n} simulated isolates share one KV binding)\n`,
+);
+const caseName: Record<Target, string> = {
+  one: "one isolate",
+  nolease: `${ISOLATES.n} isolates, no lease`,
+  lease: `${ISOLATES.n} isolates, lease`,
+};
 table(
   ["how the 1,000 requests arrive", "case", "windows", "renders per window", "non-200", "served STALE per window", "burst ms"],
   MODES.flatMap((mode) =>
     targetsOf(mode).map((t) => {
       const w = (staleWindows[mode] as Partial<Record<Target, ReturnType<typeof windowSummary>>>)[t]!;
-      const how = { fanout: "simultaneous, inside the Worker", staggered: "isolate 0 first, then the rest", dispatch: "concurrent dispatchFetch from Node" }[mode];
+      const how = {
+        fanout: "simultaneous, inside the Worker",
+        staggered: "isolate 0 first, then the rest",
+        dispatch: "concurrent dispatchFetch from Node",
+      }[mode];
       return [how, caseName[t], w.windows, w.rendersPerWindow.join(", "), w.non200, w.servedStale.join(", "), w.burstMs.join(", ")];
     }),
   ),
@@ -561,12 +615,15 @@ for (const mode of MODES) {
   console.log(`   ${mode}: renders by isolate per window — no lease ${by("nolease")}; lease ${by("lease")}`);
 }
 const failed = MODES.reduce(
-  (a, m) => a + targetsOf(m).reduce((b, t) => b + (staleWindows[m] as Partial<Record<Target, ReturnType<typeof windowSummary>>>)[t]!.failures, 0),
+  (a, m) =>
+    a + targetsOf(m).reduce((b, t) => b + (staleWindows[m] as Partial<Record<Target, ReturnType<typeof windowSummary>>>)[t]!.failures, 0),
   0,
 );
 console.log(`   failed regenerations: ${failed}; runtime/handler log lines: ${finalStats.loggedCount}`);
 
-console.log(`\n3. HIT path vs a bare KV.get of the same entry — dispatchFetch from Node, sequential, ${LATENCY.rounds} alternating rounds × ${LATENCY.perRound} after ${LATENCY.warmup} warm-up each\n`);
+console.log(
+  `\n3. HIT path vs a bare KV.get of the same entry — dispatchFetch from Node, sequential, ${LATENCY.rounds} alternating rounds × ${LATENCY.perRound} after ${LATENCY.warmup} warm-up each\n`,
+);
 const latencyName: Record<LatencyKind, string> = {
   HIT: "HIT (ISR route, gzip as stored)",
   "KV+gzip": "KV.get + stored gzip part, no runtime",
@@ -576,15 +633,26 @@ table(
   ["path", "requests", "mean ms", "p50 ms", "p99 ms", "workerd CPU µs/req", "Node CPU µs/req", "body bytes"],
   LATENCY_KINDS.map((k) => {
     const l = latency[k];
-    return [latencyName[k], l.requests, l.meanMs, l.p50Ms, l.p99Ms, l.workerdCpuMicrosPerRequest, l.nodeCpuMicrosPerRequest, latency.bodyBytes[k]];
+    return [
+      latencyName[k],
+      l.requests,
+      l.meanMs,
+      l.p50Ms,
+      l.p99Ms,
+      l.workerdCpuMicrosPerRequest,
+      l.nodeCpuMicrosPerRequest,
+      latency.bodyBytes[k],
+    ];
   }),
 );
-const d = (x: ReturnType<typeof diff>) => `mean ${x.meanMs} ms, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms; workerd CPU ${x.workerdCpuMicros} µs/req, Node CPU ${x.nodeCpuMicros} µs/req`;
+const d = (x: ReturnType<typeof diff>) =>
+  `mean ${x.meanMs} ms, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms; workerd CPU ${x.workerdCpuMicros} µs/req, Node CPU ${x.nodeCpuMicros} µs/req`;
 console.log(
   `\n   HIT − bare KV.get:         ${d(latency.hitMinusKvGet)}` +
     `\n   HIT − KV.get + gzip part:  ${d(latency.hitMinusKvGzip)}` +
     `\n   (gzip bodies are inflated by Node's fetch and decoded as ${htmlBytes} B of text; zlib alone on the stored part: ${latency.nodeInflateMicros} µs)` +
     `\n   Inside the Worker (table 1b): HIT − bare KV.get = ${inWorker.hitMinusKvCpuMicros} µs workerd CPU, ${inWorker.hitMinusKvWallMicros} µs wall; HIT − KV.get + gzip part = ${inWorker.hitMinusKvGzipCpuMicros} µs workerd CPU`,
 );
-if (finalStats.loggedCount) console.log(`\n   logged by the runtime/handlers (first ${finalStats.logged.length}):\n   ${finalStats.logged.join("\n   ")}`);
+if (finalStats.loggedCount)
+  console.log(`\n   logged by the runtime/handlers (first ${finalStats.logged.length}):\n   ${finalStats.logged.join("\n   ")}`);
 console.log(`\nwritten to benchmarks/runtime/results/latest.json`);

@@ -11,7 +11,6 @@ import { renderToReadableStream } from "react-dom/server";
 
 export const PRODUCTS = 100;
 
-
 const WORDS = (
   "alpine amber anchor arctic aspen atlas aurora autumn basalt bay beacon birch blaze bloom bluff bolt boulder breeze " +
   "bright brook cabin canyon carbon cascade cedar chalk charcoal cinder cliff cloud coast cobalt comet copper coral cove " +
@@ -65,7 +64,9 @@ export function catalogue(seed = 20260401): Product[] {
       rating: Math.round((2.5 + rand() * 2.5) * 10) / 10,
       reviews: Math.floor(rand() * 4000),
       stock: Math.floor(rand() * 60),
-      colour: `#${Math.floor(rand() * 0xffffff).toString(16).padStart(6, "0")}`,
+      colour: `#${Math.floor(rand() * 0xffffff)
+        .toString(16)
+        .padStart(6, "0")}`,
     };
   });
 }
@@ -79,7 +80,11 @@ function Card({ p }: { p: Product }): ReactNode {
   return h(
     "article",
     { className: `card${p.was ? " card--sale" : ""}`, "data-id": p.id, "data-sku": p.sku, style: { borderColor: p.colour } },
-    h("a", { href, className: "card__media", "aria-label": p.name }, h("img", { src: `https://img.example.com/${p.sku}.webp`, alt: p.name, width: 320, height: 240, loading: "lazy" })),
+    h(
+      "a",
+      { href, className: "card__media", "aria-label": p.name },
+      h("img", { src: `https://img.example.com/${p.sku}.webp`, alt: p.name, width: 320, height: 240, loading: "lazy" }),
+    ),
     h(
       "div",
       { className: "card__body" },
@@ -87,7 +92,12 @@ function Card({ p }: { p: Product }): ReactNode {
       h("p", { className: "card__brand" }, p.brand),
       h("p", { className: "card__desc" }, p.description),
       h("ul", { className: "card__badges" }, ...p.badges.map((b) => h("li", { key: b, className: `badge badge--${slug(b)}` }, b))),
-      h("div", { className: "card__price" }, h("span", { className: "price__now" }, money(p.price)), p.was ? h("s", { className: "price__was" }, money(p.was)) : null),
+      h(
+        "div",
+        { className: "card__price" },
+        h("span", { className: "price__now" }, money(p.price)),
+        p.was ? h("s", { className: "price__was" }, money(p.was)) : null,
+      ),
       h(
         "div",
         { className: "card__rating", title: `${p.rating} out of 5` },
@@ -98,7 +108,11 @@ function Card({ p }: { p: Product }): ReactNode {
         "form",
         { method: "post", action: "/cart" },
         h("input", { type: "hidden", name: "sku", value: p.sku }),
-        h("button", { type: "submit", disabled: p.stock === 0 }, p.stock === 0 ? "Sold out" : p.stock < 5 ? `Only ${p.stock} left` : "Add to cart"),
+        h(
+          "button",
+          { type: "submit", disabled: p.stock === 0 },
+          p.stock === 0 ? "Sold out" : p.stock < 5 ? `Only ${p.stock} left` : "Add to cart",
+        ),
       ),
     ),
   );

@@ -7,7 +7,11 @@ declare module "react" {
     props: unknown;
     key: string | null;
   }
-  export function createElement(type: string | ((props: any) => ReactNode), props?: Record<string, unknown> | null, ...children: ReactNode[]): ReactElement;
+  export function createElement(
+    type: string | ((props: any) => ReactNode),
+    props?: Record<string, unknown> | null,
+    ...children: ReactNode[]
+  ): ReactElement;
 }
 
 declare module "react-dom/server" {

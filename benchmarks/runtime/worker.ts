@@ -94,18 +94,28 @@ function tracked(ctx: ExecutionContext): WaitUntil {
   return {
     waitUntil(promise) {
       inflight++;
-      ctx.waitUntil(promise.then(() => undefined, () => undefined).finally(() => void inflight--));
+      ctx.waitUntil(
+        promise
+          .then(
+            () => undefined,
+            () => undefined,
+          )
+          .finally(() => void inflight--),
+      );
     },
   };
 }
 
 let pageKvKey: string | undefined;
 const sum = (xs: { renders: number; regenerations: number; failures: number }[]) =>
-  xs.reduce((a, s) => ({ renders: a.renders + s.renders, regenerations: a.regenerations + s.regenerations, failures: a.failures + s.failures }), {
-    renders: 0,
-    regenerations: 0,
-    failures: 0,
-  });
+  xs.reduce(
+    (a, s) => ({ renders: a.renders + s.renders, regenerations: a.regenerations + s.regenerations, failures: a.failures + s.failures }),
+    {
+      renders: 0,
+      regenerations: 0,
+      failures: 0,
+    },
+  );
 
 /**
  * A hand-written HIT without the runtime: one KV get, the stored gzip html part
@@ -136,9 +146,12 @@ const hex = async (bytes: ArrayBuffer | Uint8Array) =>
 async function fanout(url: URL, env: Env, ctx: ExecutionContext): Promise<Response> {
   const n = Number(url.searchParams.get("n") ?? "1000");
   const iso = url.searchParams.get("target") === "iso";
-  const set = iso ? isolateSets(Number(url.searchParams.get("isolates") ?? "4"))[url.searchParams.get("set") === "lease" ? "lease" : "nolease"] : [main];
+  const set = iso
+    ? isolateSets(Number(url.searchParams.get("isolates") ?? "4"))[url.searchParams.get("set") === "lease" ? "lease" : "nolease"]
+    : [main];
   const target = new URL(iso ? "/iso-page" : "/stale-page", url).href;
-  const call = (i: number) => set[i % set.length]!.fetch(new Request(target, { headers: { "accept-encoding": "gzip" } }), env, tracked(ctx));
+  const call = (i: number) =>
+    set[i % set.length]!.fetch(new Request(target, { headers: { "accept-encoding": "gzip" } }), env, tracked(ctx));
   const responses: Response[] = [];
   let waitedMs = 0;
   if (url.searchParams.get("stagger") === "1") {

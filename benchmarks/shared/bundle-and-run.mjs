@@ -15,9 +15,27 @@ export async function bundleAndRun(dir, worker) {
   const here = (p) => fileURLToPath(new URL(p, dir));
   mkdirSync(here("./results"), { recursive: true });
   if (worker) {
-    await build({ entryPoints: [here("./worker.ts")], outfile: here("./results/worker.js"), bundle: true, format: "esm", target: "es2022", external: ["node:*"], logLevel: "warning", ...worker });
+    await build({
+      entryPoints: [here("./worker.ts")],
+      outfile: here("./results/worker.js"),
+      bundle: true,
+      format: "esm",
+      target: "es2022",
+      external: ["node:*"],
+      logLevel: "warning",
+      ...worker,
+    });
   }
   const outfile = here("./results/bench.mjs");
-  await build({ entryPoints: [here("./bench.ts")], outfile, bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", logLevel: "warning" });
+  await build({
+    entryPoints: [here("./bench.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    logLevel: "warning",
+  });
   await import(pathToFileURL(outfile).href);
 }

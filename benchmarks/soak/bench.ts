@@ -38,7 +38,10 @@ const revalidation = (i: number): Revalidation => {
 
 if (!Number.isFinite(SECONDS) || SECONDS < 5) throw new Error(`SOAK_SECONDS must be a number ≥ 5, got ${process.env.SOAK_SECONDS}`);
 const here = (path: string) => new URL(path, import.meta.url); // bench.mjs runs from results/
-const built = JSON.parse(readFileSync(here("./demo/dist/edge_isr_demo/wrangler.json"), "utf8")) as { vars: Record<string, string>; compatibility_flags: string[] };
+const built = JSON.parse(readFileSync(here("./demo/dist/edge_isr_demo/wrangler.json"), "utf8")) as {
+  vars: Record<string, string>;
+  compatibility_flags: string[];
+};
 const windowSeconds = Number(built.vars.REVALIDATE_SECONDS);
 if (!(windowSeconds >= 1)) throw new Error("the soak's demo build has no REVALIDATE_SECONDS var");
 /** The revalidation secret: a binding, as `wrangler secret put` gives one — never in the build. */
@@ -74,24 +77,35 @@ const minus = (a: Tally | undefined, b: Tally | undefined): Tally => {
   const [x, y] = [a ?? zero, b ?? zero];
   const statuses: Record<string, number> = {};
   for (const code of Object.keys(x.statuses)) statuses[code] = x.statuses[code]! - (y.statuses[code] ?? 0);
-  return { requests: x.requests - y.requests, unread: x.unread - y.unread, reads: x.reads - y.reads, writes: x.writes - y.writes, deletes: x.deletes - y.deletes, lists: x.lists - y.lists, statuses };
+  return {
+    requests: x.requests - y.requests,
+    unread: x.unread - y.unread,
+    reads: x.reads - y.reads,
+    writes: x.writes - y.writes,
+    deletes: x.deletes - y.deletes,
+    lists: x.lists - y.lists,
+    statuses,
+  };
 };
 
 // ---------------------------------------------------------------- the soak
 const load1 = loadavg()[0]!;
 const runtimeLines: RuntimeLine[] = [];
-const demo = await start({
-  modules: true,
-  script: readFileSync(here("./worker.js"), "utf8"),
-  scriptPath: here("./worker.js").pathname,
-  kvNamespaces: ["CACHE", "DB"],
-  // The production setup, as the demo's wrangler.toml has it: invalidations through the coordinator.
-  durableObjects: { EDGE_ISR_COORDINATOR: { className: "EdgeIsrCoordinator", useSQLite: true } },
-  bindings: { ...built.vars, EDGE_ISR_SECRET },
-  compatibilityDate: COMPATIBILITY_DATE,
-  // nodejs_als: the wrapper's AsyncLocalStorage (the demo itself uses no flag).
-  compatibilityFlags: [...built.compatibility_flags, "nodejs_als"],
-}, runtimeLines);
+const demo = await start(
+  {
+    modules: true,
+    script: readFileSync(here("./worker.js"), "utf8"),
+    scriptPath: here("./worker.js").pathname,
+    kvNamespaces: ["CACHE", "DB"],
+    // The production setup, as the demo's wrangler.toml has it: invalidations through the coordinator.
+    durableObjects: { EDGE_ISR_COORDINATOR: { className: "EdgeIsrCoordinator", useSQLite: true } },
+    bindings: { ...built.vars, EDGE_ISR_SECRET },
+    compatibilityDate: COMPATIBILITY_DATE,
+    // nodejs_als: the wrapper's AsyncLocalStorage (the demo itself uses no flag).
+    compatibilityFlags: [...built.compatibility_flags, "nodejs_als"],
+  },
+  runtimeLines,
+);
 let soak: Awaited<ReturnType<typeof run>>;
 try {
   soak = await run(demo.base, demo.workerd);
@@ -150,7 +164,11 @@ const baseline = await (async () => {
     await get(trivial.base, "/");
     const rss = sampleRss(trivial.workerd.pid);
     const loaded = await load(trivial.base, ["/"], CONNECTIONS, SECONDS);
-    return { requestsPerSecond: round((loaded.result.requests.total ?? 0) / loaded.seconds, 1), latencyMs: { p50: loaded.result.latency.p50, p99: loaded.result.latency.p99 }, workerdRssMiB: rss.stop() };
+    return {
+      requestsPerSecond: round((loaded.result.requests.total ?? 0) / loaded.seconds, 1),
+      latencyMs: { p50: loaded.result.latency.p50, p99: loaded.result.latency.p99 },
+      workerdRssMiB: rss.stop(),
+    };
   } finally {
     await trivial.mf.dispose();
   }
@@ -160,7 +178,9 @@ const baseline = await (async () => {
 const { readsPerRender, before, after, calls } = soak;
 const landed = calls.filter((c) => c.status === 200);
 const statusCounts = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
-const unexpected = Object.entries(statusCounts).filter(([code]) => !/^[23]\d\d$|^404$/.test(code)).reduce((n, [, count]) => n + count, 0);
+const unexpected = Object.entries(statusCounts)
+  .filter(([code]) => !/^[23]\d\d$|^404$/.test(code))
+  .reduce((n, [, count]) => n + count, 0);
 const callStatuses: Record<string, number> = {};
 for (const c of calls) callStatuses[c.status] = (callStatuses[c.status] ?? 0) + 1;
 
@@ -179,13 +199,26 @@ const pages = PAGES.map((path) => {
 const renders = pages.reduce((n, p) => n + p.renders, 0);
 const windows = pages.reduce((n, p) => n + p.windows, 0);
 
-const tallies = Object.fromEntries([...new Set([...Object.keys(after.byState), ...Object.keys(before.byState)])].map((s) => [s, minus(after.byState[s], before.byState[s])]));
+const tallies = Object.fromEntries(
+  [...new Set([...Object.keys(after.byState), ...Object.keys(before.byState)])].map((s) => [s, minus(after.byState[s], before.byState[s])]),
+);
 const pageTallies = Object.entries(tallies).filter(([s]) => s !== "revalidate");
 const pageRequests = pageTallies.reduce((n, [, t]) => n + t.requests, 0);
 const all = Object.values(tallies);
 const kv = {
   readsPerPageRequest: round(pageTallies.reduce((n, [, t]) => n + t.reads, 0) / pageRequests, 4),
-  byState: Object.fromEntries(pageTallies.map(([s, t]) => [s, { requests: t.requests, readsPerRequest: round(t.reads / t.requests, 4), withoutRead: t.unread, writes: t.writes, deletes: t.deletes }])),
+  byState: Object.fromEntries(
+    pageTallies.map(([s, t]) => [
+      s,
+      {
+        requests: t.requests,
+        readsPerRequest: round(t.reads / t.requests, 4),
+        withoutRead: t.unread,
+        writes: t.writes,
+        deletes: t.deletes,
+      },
+    ]),
+  ),
   revalidateEndpoint: tallies.revalidate ?? null,
   reads: all.reduce((n, t) => n + t.reads, 0),
   writes: all.reduce((n, t) => n + t.writes, 0),
@@ -195,15 +228,30 @@ const kv = {
 };
 const ms = calls.map((c) => c.ms).sort((a, b) => a - b);
 // What workerd printed from the soak's start on (the demo logs KV and render failures; workerd its warnings).
-const printed = runtimeLines.filter((l) => l.at >= soak.started).map((l) => ({ second: round((l.at - soak.started) / 1000, 1), line: l.line }));
+const printed = runtimeLines
+  .filter((l) => l.at >= soak.started)
+  .map((l) => ({ second: round((l.at - soak.started) / 1000, 1), line: l.line }));
 const crossRequest = printed.filter((l) => /different request context/.test(l.line));
 const results = {
   environment: { node: process.version, miniflare: miniflareVersion, cpus, cpuModel, loadAverage1mAtStart: round(load1) },
-  settings: { seconds: round(seconds, 1), warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, revalidateSeconds: windowSeconds, mix: MIX, pages: PAGES.length },
+  settings: {
+    seconds: round(seconds, 1),
+    warmupSeconds: WARMUP_SECONDS,
+    connections: CONNECTIONS,
+    revalidateSeconds: windowSeconds,
+    mix: MIX,
+    pages: PAGES.length,
+  },
   load: {
     requests,
     requestsPerSecond: round(requests / seconds, 1),
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: result.latency.mean },
+    latencyMs: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      mean: result.latency.mean,
+    },
     bytesPerResponse: bodyBytes,
     statuses: statusCounts,
     "5xx": result["5xx"],
@@ -215,8 +263,21 @@ const results = {
     timeline: soak.loaded.timeline,
     cores: soak.cores,
   },
-  revalidations: { calls: calls.length, statuses: callStatuses, withExpire0: calls.filter((c) => c.expire === 0).length, msP50: round(ms[Math.floor(ms.length / 2)] ?? 0), msMax: round(ms.at(-1) ?? 0) },
-  renders: { total: renders, windows, perWindow: round(renders / windows, 3), pagesOverOne: pages.filter((p) => p.renders > p.windows).length, readsPerRender, pages },
+  revalidations: {
+    calls: calls.length,
+    statuses: callStatuses,
+    withExpire0: calls.filter((c) => c.expire === 0).length,
+    msP50: round(ms[Math.floor(ms.length / 2)] ?? 0),
+    msMax: round(ms.at(-1) ?? 0),
+  },
+  renders: {
+    total: renders,
+    windows,
+    perWindow: round(renders / windows, 3),
+    pagesOverOne: pages.filter((p) => p.renders > p.windows).length,
+    readsPerRender,
+    pages,
+  },
   kv,
   workerdRssMiB: soak.rss,
   baseline,
@@ -235,7 +296,10 @@ check(calls.length > 0 && landed.length === calls.length, `revalidations: ${JSON
 check(renders > 0, "no render during the soak");
 check(after.thrown === 0, `the demo's fetch threw ${after.thrown} times`);
 check(after.pending === 0, `${after.pending} requests' background work had not settled 30 s after the load`);
-check(crossRequest.length === 0, `workerd cancelled continuations of a promise resolved from another request ${crossRequest.length} times (first at ${crossRequest[0]?.second} s)`);
+check(
+  crossRequest.length === 0,
+  `workerd cancelled continuations of a promise resolved from another request ${crossRequest.length} times (first at ${crossRequest[0]?.second} s)`,
+);
 
 // ---------------------------------------------------------------- print
 const share = (n: number) => `${round((100 * n) / requests, 2)} %`;
@@ -245,23 +309,69 @@ console.log(
       `load average at start ${round(load1)}`,
     `${round(seconds, 1)} s, ${CONNECTIONS} connections, ${windowSeconds} s windows, ${calls.length} revalidations\n`,
     table(
-      ["requests", "req/s", "p50 ms", "p99 ms", "max ms", "5xx", "other non-2xx/3xx/404", "errors + timeouts", "workerd cores", "Node cores"],
-      [[requests, results.load.requestsPerSecond, result.latency.p50, result.latency.p99, result.latency.max, result["5xx"], unexpected, result.errors + result.timeouts, soak.cores.workerd, soak.cores.node]],
+      [
+        "requests",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "5xx",
+        "other non-2xx/3xx/404",
+        "errors + timeouts",
+        "workerd cores",
+        "Node cores",
+      ],
+      [
+        [
+          requests,
+          results.load.requestsPerSecond,
+          result.latency.p50,
+          result.latency.p99,
+          result.latency.max,
+          result["5xx"],
+          unexpected,
+          result.errors + result.timeouts,
+          soak.cores.workerd,
+          soak.cores.node,
+        ],
+      ],
     ),
     "",
     table(
       ["cache state", "responses", "share", "CACHE reads/request", "requests with no CACHE read", "CACHE writes"],
-      Object.entries(states).map(([s, n]) => [s, n, share(n), kv.byState[s]?.readsPerRequest ?? "–", kv.byState[s]?.withoutRead ?? "–", kv.byState[s]?.writes ?? "–"]),
+      Object.entries(states).map(([s, n]) => [
+        s,
+        n,
+        share(n),
+        kv.byState[s]?.readsPerRequest ?? "–",
+        kv.byState[s]?.withoutRead ?? "–",
+        kv.byState[s]?.writes ?? "–",
+      ]),
     ),
     "",
     table(
       ["revalidations", "statuses", "with expire: 0", "p50 ms", "max ms", "CACHE reads", "writes", "deletes", "lists"],
-      [[calls.length, JSON.stringify(callStatuses), results.revalidations.withExpire0, results.revalidations.msP50, results.revalidations.msMax, tallies.revalidate?.reads ?? 0, tallies.revalidate?.writes ?? 0, tallies.revalidate?.deletes ?? 0, tallies.revalidate?.lists ?? 0]],
+      [
+        [
+          calls.length,
+          JSON.stringify(callStatuses),
+          results.revalidations.withExpire0,
+          results.revalidations.msP50,
+          results.revalidations.msMax,
+          tallies.revalidate?.reads ?? 0,
+          tallies.revalidate?.writes ?? 0,
+          tallies.revalidate?.deletes ?? 0,
+          tallies.revalidate?.lists ?? 0,
+        ],
+      ],
     ),
     "",
     table(
       ["page", "renders", "invalidations", "stale windows", "renders/window"],
-      [...pages.map((p) => [p.path, p.renders, p.invalidations, p.windows, p.rendersPerWindow]), [`all ${PAGES.length}`, renders, "", windows, results.renders.perWindow]],
+      [
+        ...pages.map((p) => [p.path, p.renders, p.invalidations, p.windows, p.rendersPerWindow]),
+        [`all ${PAGES.length}`, renders, "", windows, results.renders.perWindow],
+      ],
     ),
     "",
     table(
@@ -272,8 +382,26 @@ console.log(
     table(
       ["workerd", "req/s", "p50 ms", "p99 ms", "RSS start MiB", "end MiB", "max MiB", "RSS every 5 s, MiB"],
       [
-        ["the demo (this soak)", results.load.requestsPerSecond, result.latency.p50, result.latency.p99, soak.rss.start, soak.rss.end, soak.rss.max, soak.rss.every5s.join(", ")],
-        [`baseline: trivial Worker, ${bodyBytes} B`, baseline.requestsPerSecond, baseline.latencyMs.p50, baseline.latencyMs.p99, baseline.workerdRssMiB.start, baseline.workerdRssMiB.end, baseline.workerdRssMiB.max, baseline.workerdRssMiB.every5s.join(", ")],
+        [
+          "the demo (this soak)",
+          results.load.requestsPerSecond,
+          result.latency.p50,
+          result.latency.p99,
+          soak.rss.start,
+          soak.rss.end,
+          soak.rss.max,
+          soak.rss.every5s.join(", "),
+        ],
+        [
+          `baseline: trivial Worker, ${bodyBytes} B`,
+          baseline.requestsPerSecond,
+          baseline.latencyMs.p50,
+          baseline.latencyMs.p99,
+          baseline.workerdRssMiB.start,
+          baseline.workerdRssMiB.end,
+          baseline.workerdRssMiB.max,
+          baseline.workerdRssMiB.every5s.join(", "),
+        ],
       ],
     ),
     "",
@@ -282,7 +410,7 @@ console.log(
     `workerd printed ${printed.length} lines during the soak${printed.length ? `; first at ${printed[0]!.second} s: ${printed[0]!.line}` : ""}`,
   ].join("\n"),
 );
-writeFileSync(here("./latest.json"), JSON.stringify({ ...results, problems }, null, 2) + "\n");
+writeFileSync(here("./latest.json"), `${JSON.stringify({ ...results, problems }, null, 2)}\n`);
 if (problems.length) {
   console.error(`\nsoak FAILED:\n- ${problems.join("\n- ")}`);
   process.exitCode = 1;

@@ -9,6 +9,7 @@ const out = fileURLToPath(new URL("./results/demo/", import.meta.url));
 export async function buildDemo(revalidateSeconds) {
   // NODE_ENV: an inherited "test"/"development" would make Vite bundle React's development build.
   const worker = await buildDemoCopy(out, { DEMO_REVALIDATE_SECONDS: String(revalidateSeconds), NODE_ENV: "production" });
-  if (/\.development\.js/.test(readFileSync(worker + "index.js", "utf8"))) throw new Error(`${worker}index.js bundles React's development build`);
+  if (/\.development\.js/.test(readFileSync(`${worker}index.js`, "utf8")))
+    throw new Error(`${worker}index.js bundles React's development build`);
   return worker;
 }

@@ -7,4 +7,4 @@ import { buildDemo } from "./build-demo.mjs";
 const REVALIDATE_SECONDS = 5;
 
 const worker = await buildDemo(REVALIDATE_SECONDS);
-await bundleAndRun(new URL("./", import.meta.url), { platform: "neutral", alias: { "soak:demo": worker + "index.js" } });
+await bundleAndRun(new URL("./", import.meta.url), { platform: "neutral", alias: { "soak:demo": `${worker}index.js` } });

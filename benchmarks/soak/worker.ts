@@ -55,7 +55,9 @@ const envs = new Map<string, Env>();
 function routingCache(real: KVNamespace) {
   const outside = countingKV(real);
   const pick = () => (current.getStore() ?? outside).kv as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const kv = Object.fromEntries(["get", "getWithMetadata", "put", "delete", "list"].map((op) => [op, (...args: unknown[]) => pick()[op]!(...args)]));
+  const kv = Object.fromEntries(
+    ["get", "getWithMetadata", "put", "delete", "list"].map((op) => [op, (...args: unknown[]) => pick()[op]!(...args)]),
+  );
   return { kv: kv as unknown as KVNamespace, outside };
 }
 
@@ -117,7 +119,7 @@ export default {
       stats.thrown++;
       throw error;
     }
-    const state = url.pathname === "/_isr/revalidate" ? "revalidate" : response.headers.get("x-edge-isr-cache") ?? "none";
+    const state = url.pathname === "/_isr/revalidate" ? "revalidate" : (response.headers.get("x-edge-isr-cache") ?? "none");
     ctx.waitUntil(
       settle(tracked).then(() => {
         add(state, counter.counts, response.status);

@@ -31,13 +31,27 @@ function kvFixture(load: () => Promise<HandlerModule> | HandlerModule, base: sou
         ...options,
       });
     const mode = base.coordinator ? "coordinator" : "kv";
-    return { handler: make(), another: () => make(), counting, rawKV: env.CACHE, clock, locate: (k) => kvKeyFor(prefix, k), errors, warnings, with: make, tagClock: mode };
+    return {
+      handler: make(),
+      another: () => make(),
+      counting,
+      rawKV: env.CACHE,
+      clock,
+      locate: (k) => kvKeyFor(prefix, k),
+      errors,
+      warnings,
+      with: make,
+      tagClock: mode,
+    };
   };
 }
 
 testCacheHandler({ name: "KVCacheHandler (source, KV-only tag clock)", create: kvFixture(() => source) });
 // The KV path itself, without the L1 in front (packages/kv-cache-handler/test/l1.test.ts covers the L1).
-testCacheHandler({ name: "KVCacheHandler (source, coordinator, l1 off)", create: kvFixture(() => source, { coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE", l1: false }) });
+testCacheHandler({
+  name: "KVCacheHandler (source, coordinator, l1 off)",
+  create: kvFixture(() => source, { coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE", l1: false }),
+});
 testCacheHandler({ name: "KVCacheHandler (prefix, cacheTtl 30)", create: kvFixture(() => source, { prefix: "build-42/", cacheTtl: 30 }) });
 
 /**
@@ -45,24 +59,38 @@ testCacheHandler({ name: "KVCacheHandler (prefix, cacheTtl 30)", create: kvFixtu
  * serves the colo's copy of it for `l1.seconds`: damage or faults injected
  * under KV afterwards, and KV read counts, are not what these cases assume.
  */
-const L1_SERVES_ITS_COPY = "the L1 serves the copy this colo wrote, not the bytes put under KV afterwards (the l1-off fixture runs this case on KV; l1.test.ts covers the L1)";
+const L1_SERVES_ITS_COPY =
+  "the L1 serves the copy this colo wrote, not the bytes put under KV afterwards (the l1-off fixture runs this case on KV; l1.test.ts covers the L1)";
 const l1Skips: Record<string, string> = {
   "100 hits on a busy isolate are 100 key reads and 0 writes": "with the L1 most hits read no KV at all; l1.test.ts counts them",
-  "a stale hit after an invalidation is 1 read and 0 writes in a warm isolate": "with the L1 the stale hit reads no KV; l1.test.ts counts it",
+  "a stale hit after an invalidation is 1 read and 0 writes in a warm isolate":
+    "with the L1 the stale hit reads no KV; l1.test.ts counts it",
   "a miss is 1 read and 0 writes": "a cold isolate's clock snapshot read lands during the L1's Cache API lookup; l1.test.ts counts misses",
   "a corrupt entry heals when it is set again": L1_SERVES_ITS_COPY,
   "a failing KV read is a miss, reported with ERR_KV_READ": L1_SERVES_ITS_COPY,
   "a read that hangs past the timeout is a miss, reported with ERR_KV_TIMEOUT": L1_SERVES_ITS_COPY,
   "an entry whose metadata was lost reads as a miss": L1_SERVES_ITS_COPY,
 };
-for (const what of ["a flipped magic byte", "an unknown format version", "a truncated value", "a value with bytes appended", "a flipped byte in a compressed part", "a flipped byte in the header", "random bytes", "an empty value"]) {
+for (const what of [
+  "a flipped magic byte",
+  "an unknown format version",
+  "a truncated value",
+  "a value with bytes appended",
+  "a flipped byte in a compressed part",
+  "a flipped byte in the header",
+  "random bytes",
+  "an empty value",
+]) {
   l1Skips[`${what} reads as a miss`] = L1_SERVES_ITS_COPY;
 }
 l1Skips["a flipped byte in an uncompressed part fails its checksum"] = L1_SERVES_ITS_COPY;
 testCacheHandler({
   name: "KVCacheHandler (built dist/index.js, coordinator, L1 on by default)",
-  // @ts-ignore: built by `npm run build`, which `npm test` runs first
-  create: kvFixture(() => import("../../packages/kv-cache-handler/dist/index.js") as Promise<HandlerModule>, { coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE" }),
+  // @ts-expect-error: built by `npm run build`, which `npm test` runs first
+  create: kvFixture(() => import("../../packages/kv-cache-handler/dist/index.js") as Promise<HandlerModule>, {
+    coordinator: env.EDGE_ISR_COORDINATOR,
+    binding: "CACHE",
+  }),
   skip: l1Skips,
 });
 
@@ -74,9 +102,8 @@ testCacheHandler({
     const { default: createVinextDataCache } = await import("../../packages/kv-cache-handler/src/vinext.js");
     return {
       kvKeyFor: source.kvKeyFor,
-      KVCacheHandler: function (kv: KVNamespace, options: source.KVCacheHandlerOptions) {
-        return createVinextDataCache({ env: { VINEXT_KV_CACHE: kv }, options: options as never });
-      } as unknown as typeof source.KVCacheHandler,
+      KVCacheHandler: ((kv: KVNamespace, options: source.KVCacheHandlerOptions) =>
+        createVinextDataCache({ env: { VINEXT_KV_CACHE: kv }, options: options as never })) as unknown as typeof source.KVCacheHandler,
     };
   }),
 });

@@ -3,7 +3,8 @@ import type { IncrementalCacheValue } from "../../packages/kv-cache-handler/src/
 
 export const allBytes = (): Uint8Array<ArrayBuffer> => Uint8Array.from({ length: 256 }, (_, i) => i);
 /** Bytes that are not valid UTF-8 (lone continuation bytes, overlongs, 0xFF). */
-export const notUtf8 = (): Uint8Array<ArrayBuffer> => Uint8Array.from([0x30, 0x3a, 0x80, 0xbf, 0xc0, 0xaf, 0xff, 0xfe, 0xed, 0xa0, 0x80, 0x0a]);
+export const notUtf8 = (): Uint8Array<ArrayBuffer> =>
+  Uint8Array.from([0x30, 0x3a, 0x80, 0xbf, 0xc0, 0xaf, 0xff, 0xfe, 0xed, 0xa0, 0x80, 0x0a]);
 
 export const bytesOf = (value: unknown): number[] => Array.from(new Uint8Array(value as ArrayBuffer));
 
@@ -39,7 +40,12 @@ export function everyKind(): Record<string, IncrementalCacheValue> {
     APP_ROUTE: { kind: "APP_ROUTE", body: allBytes().buffer, status: 201, headers: { "content-type": "application/octet-stream" } },
     FETCH: {
       kind: "FETCH",
-      data: { headers: { "content-type": "application/json" }, body: JSON.stringify({ price: 12.5, name: "Shoe ✓" }), url: "https://api.example.com/p/1", status: 200 },
+      data: {
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ price: 12.5, name: "Shoe ✓" }),
+        url: "https://api.example.com/p/1",
+        status: 200,
+      },
       tags: ["fetch-tag"],
       revalidate: 30,
     },

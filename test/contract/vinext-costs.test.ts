@@ -15,18 +15,37 @@ import { noticingDeletes } from "../helpers/unawaited-deletes.js";
 import { appPage } from "./values.js";
 
 /** vinext 1.4's tags for /posts/hello (buildAppPageCacheTags), plus "posts" from its unstable_cache data. */
-const TAGS = ["/posts/hello", "_N_T_/posts/hello", "_N_T_/layout", "_N_T_/posts/layout", "_N_T_/posts/hello/layout", "_N_T_/posts/hello/page", "posts"];
+const TAGS = [
+  "/posts/hello",
+  "_N_T_/posts/hello",
+  "_N_T_/layout",
+  "_N_T_/posts/layout",
+  "_N_T_/posts/hello/layout",
+  "_N_T_/posts/hello/page",
+  "posts",
+];
 const TAGGED_ENTRIES = 20;
 
-type Handler = { get(key: string): Promise<unknown>; set(key: string, value: unknown, ctx: unknown): Promise<void>; revalidateTag(tag: string): Promise<void> };
+type Handler = {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown, ctx: unknown): Promise<void>;
+  revalidateTag(tag: string): Promise<void>;
+};
 
 // vinext's unawaited deletes that KV refuses (written under a second ago), counted and printed.
 let unawaited429 = 0;
 
 const contenders: [string, (kv: KVNamespace, prefix: string) => Handler][] = [
-  ["edge-isr, coordinator", (kv, prefix) => new KVCacheHandler(kv, { prefix, coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE" }) as unknown as Handler],
+  [
+    "edge-isr, coordinator",
+    (kv, prefix) => new KVCacheHandler(kv, { prefix, coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE" }) as unknown as Handler,
+  ],
   ["edge-isr, KV only", (kv, prefix) => new KVCacheHandler(kv, { prefix }) as unknown as Handler],
-  ["vinext", (kv, prefix) => new VinextKVCacheHandler(noticingDeletes(kv, () => void unawaited429++) as never, { appPrefix: prefix }) as unknown as Handler],
+  [
+    "vinext",
+    (kv, prefix) =>
+      new VinextKVCacheHandler(noticingDeletes(kv, () => void unawaited429++) as never, { appPrefix: prefix }) as unknown as Handler,
+  ],
 ];
 
 describe("what a vinext page costs in KV operations", () => {
@@ -36,7 +55,12 @@ describe("what a vinext page costs in KV operations", () => {
     const prefix = `cost-${crypto.randomUUID().slice(0, 8)}`;
     const counting = countingKV(env.CACHE);
     const writer = make(counting.kv, prefix);
-    for (let i = 0; i < TAGGED_ENTRIES; i++) await writer.set(`app:v2:b:/posts/${i}:html`, appPage(`<h1>${i}</h1>`), { cacheControl: { revalidate: 3600 }, revalidate: 3600, tags: TAGS });
+    for (let i = 0; i < TAGGED_ENTRIES; i++)
+      await writer.set(`app:v2:b:/posts/${i}:html`, appPage(`<h1>${i}</h1>`), {
+        cacheControl: { revalidate: 3600 },
+        revalidate: 3600,
+        tags: TAGS,
+      });
     await writer.revalidateTag("unrelated"); // a coordinator has published its clock once
 
     counting.reset();
@@ -62,7 +86,9 @@ describe("what a vinext page costs in KV operations", () => {
   });
 
   it("with the coordinator edge-isr reads fewer KV keys per hit than vinext's handler; without it, as many in fewer operations", () => {
-    console.info(`[vinext costs] ${TAGS.length} tags per page; ${unawaited429} of vinext's unawaited deletes answered 429\n${JSON.stringify(rows, null, 2)}`);
+    console.info(
+      `[vinext costs] ${TAGS.length} tags per page; ${unawaited429} of vinext's unawaited deletes answered 429\n${JSON.stringify(rows, null, 2)}`,
+    );
     const coordinated = rows["edge-isr, coordinator"]!["reads per hit (fresh isolate)"] as number;
     expect(coordinated, "with the coordinator, a fresh isolate pays the entry and at most the clock's snapshot").toBeLessThanOrEqual(2);
     expect(rows.vinext!["reads per hit (fresh isolate)"], "vinext reads the entry and one key per tag").toBe(1 + TAGS.length);

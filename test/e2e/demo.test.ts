@@ -65,7 +65,9 @@ async function editProduct(page: Page, url: string, id: string, edit: { name?: s
 
 /** A page on another origin (another port of localhost: same site, so SameSite cookies go along) that posts a form to the demo. */
 async function attackerSite(target: string, fields: Record<string, string>): Promise<{ url: string; close(): Promise<void> }> {
-  const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`).join("");
+  const inputs = Object.entries(fields)
+    .map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
+    .join("");
   const server: Server = createServer((_, res) => {
     res.writeHead(200, { "content-type": "text/html" });
     res.end(`<!doctype html><form method="post" action="${target}">${inputs}</form><script>document.forms[0].submit()</script>`);
@@ -149,28 +151,45 @@ for (const mode of ["preview", "dev"] as const) {
       expect(stale).toMatchObject({ header: "STALE", badge: "STALE" });
       await expect(page.textContent('[data-testid="product-name"]')).resolves.toBe("Isolate Iced Tea");
       await expect
-        .poll(async () => {
-          const v = await visit(page, `${demo.url}/products/4`);
-          return `${v.header} ${await page.textContent('[data-testid="product-name"]')}`;
-        }, { timeout: 30_000, interval: 300 })
+        .poll(
+          async () => {
+            const v = await visit(page, `${demo.url}/products/4`);
+            return `${v.header} ${await page.textContent('[data-testid="product-name"]')}`;
+          },
+          { timeout: 30_000, interval: 300 },
+        )
         .toBe("HIT Isolate Iced Tea, large");
     });
 
     it("refuses an admin edit without a session, and a sign-in with a wrong secret, and changes nothing", async () => {
-      const edit = await fetch(`${demo.url}/admin/products/5`, { method: "POST", body: new URLSearchParams({ name: "hacked", price: "0.01" }), redirect: "manual" });
+      const edit = await fetch(`${demo.url}/admin/products/5`, {
+        method: "POST",
+        body: new URLSearchParams({ name: "hacked", price: "0.01" }),
+        redirect: "manual",
+      });
       expect(edit.status).toBe(401);
       expect(await edit.text()).toContain("sign in first");
-      const signIn = await fetch(`${demo.url}/admin/sign-in`, { method: "POST", body: new URLSearchParams({ secret: "not-the-secret" }), redirect: "manual" });
+      const signIn = await fetch(`${demo.url}/admin/sign-in`, {
+        method: "POST",
+        body: new URLSearchParams({ secret: "not-the-secret" }),
+        redirect: "manual",
+      });
       expect(signIn.status).toBe(401);
       expect(await signIn.text()).toContain("wrong admin secret");
       // The banner said which secret is in use (issue 14: it kept naming the default when another was set).
-      expect(demo.output()).toContain(`/admin — change a price (secret: ${SECRET} (the local default, accepted on localhost only; set EDGE_ISR_SECRET to change it))`);
+      expect(demo.output()).toContain(
+        `/admin — change a price (secret: ${SECRET} (the local default, accepted on localhost only; set EDGE_ISR_SECRET to change it))`,
+      );
       await visit(page, `${demo.url}/products/5`);
       await expect(page.textContent('[data-testid="product-name"]')).resolves.toBe("Prerendered Pretzel");
     });
 
     it("refuses a form another origin posts to the admin, though the browser is signed in and sends its session cookie", async () => {
-      for (const [path, fields] of [["/admin/purge", { tag: "products" }], ["/admin/sign-in", { secret: SECRET }], ["/admin/products/5", { name: "hacked", price: "0.01", mode: "expire" }]] as const) {
+      for (const [path, fields] of [
+        ["/admin/purge", { tag: "products" }],
+        ["/admin/sign-in", { secret: SECRET }],
+        ["/admin/products/5", { name: "hacked", price: "0.01", mode: "expire" }],
+      ] as const) {
         const attacker = await attackerSite(`${demo.url}${path}`, fields);
         try {
           const [refused] = await Promise.all([page.waitForResponse((r) => r.url() === `${demo.url}${path}`), page.goto(attacker.url)]);
@@ -182,7 +201,8 @@ for (const mode of ["preview", "dev"] as const) {
         }
       }
       // Chromium logs each refused navigation as a failed load: expected here, so not counted as errors below.
-      const refusedLoads = (e: string) => e.startsWith("console: Failed to load resource: the server responded with a status of 403") && e.includes(`(${demo.url}/admin/`);
+      const refusedLoads = (e: string) =>
+        e.startsWith("console: Failed to load resource: the server responded with a status of 403") && e.includes(`(${demo.url}/admin/`);
       browser.errors.splice(0, browser.errors.length, ...browser.errors.filter((e) => !refusedLoads(e)));
       // Not purged (that would make it a MISS), not edited.
       expect(["HIT", "STALE"]).toContain((await visit(page, `${demo.url}/products/5`)).header);
@@ -198,8 +218,12 @@ for (const mode of ["preview", "dev"] as const) {
       await page.screenshot({ path: `${SHOTS}${mode}-inspector.png`, fullPage: true });
 
       await Promise.all([page.waitForURL(/\/admin\/cache\?notice=purged/), page.click('[data-testid="purge-product:3"]')]);
-      await expect(page.textContent('[data-testid="flash"]')).resolves.toMatch(/^purged product:3: every entry carrying it expired, through the (coordinator|tag records in KV)$/);
-      const after = await page.locator('[data-testid="entries"] tbody tr[data-route="/products/3"]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-state")));
+      await expect(page.textContent('[data-testid="flash"]')).resolves.toMatch(
+        /^purged product:3: every entry carrying it expired, through the (coordinator|tag records in KV)$/,
+      );
+      const after = await page
+        .locator('[data-testid="entries"] tbody tr[data-route="/products/3"]')
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-state")));
       expect(after.every((state) => state === "expired")).toBe(true);
       expect((await visit(page, `${demo.url}/products/3`)).header).toBe("MISS");
     });
@@ -211,10 +235,13 @@ for (const mode of ["preview", "dev"] as const) {
       expect(stale).toMatchObject({ header: "STALE", badge: "STALE", generatedAt: prerendered.generatedAt });
       await page.screenshot({ path: `${SHOTS}${mode}-product-stale.png` });
       await expect
-        .poll(async () => {
-          const v = await visit(page, `${demo.url}/products/1`);
-          return v.header === "HIT" && v.badge === "HIT" && v.generatedAt > prerendered.generatedAt;
-        }, { timeout: 30_000, interval: 300 })
+        .poll(
+          async () => {
+            const v = await visit(page, `${demo.url}/products/1`);
+            return v.header === "HIT" && v.badge === "HIT" && v.generatedAt > prerendered.generatedAt;
+          },
+          { timeout: 30_000, interval: 300 },
+        )
         .toBe(true);
       await page.screenshot({ path: `${SHOTS}${mode}-product.png` });
     });

@@ -16,13 +16,16 @@ const CHUNK = 64 * 1024;
 /** A body of up to `total` bytes that counts what was pulled from it (as a 400 MB chunked upload would stream). */
 function endless(total: number) {
   const pulled = { bytes: 0 };
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (pulled.bytes >= total) return controller.close();
-      pulled.bytes += CHUNK;
-      controller.enqueue(new Uint8Array(CHUNK).fill(0x61));
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (pulled.bytes >= total) return controller.close();
+        pulled.bytes += CHUNK;
+        controller.enqueue(new Uint8Array(CHUNK).fill(0x61));
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return { stream, pulled };
 }
 
@@ -53,7 +56,10 @@ describe("the demo's admin", () => {
   it("refuses a declared Content-Length over the limit before reading the body", async () => {
     const shop = openShop();
     const body = endless(1024 * 1024);
-    const res = await shop.post("/admin/sign-in", body.stream, { "content-type": "application/x-www-form-urlencoded", "content-length": String(1024 * 1024) });
+    const res = await shop.post("/admin/sign-in", body.stream, {
+      "content-type": "application/x-www-form-urlencoded",
+      "content-length": String(1024 * 1024),
+    });
     expect(res.status).toBe(413);
     expect(body.pulled.bytes).toBeLessThanOrEqual(CHUNK);
   });
@@ -62,7 +68,12 @@ describe("the demo's admin", () => {
     const shop = openShop();
     const cookie = await shop.signIn();
     const before = await visible(await shop.get("/products/1"));
-    const hostile: Record<string, string>[] = [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site", origin: "http://localhost" }, { origin: "null" }];
+    const hostile: Record<string, string>[] = [
+      { origin: "https://evil.example" },
+      { "sec-fetch-site": "cross-site" },
+      { "sec-fetch-site": "same-site", origin: "http://localhost" },
+      { origin: "null" },
+    ];
     for (const headers of hostile) {
       const edit = await shop.post("/admin/products/1", form(EDIT), { ...headers, cookie });
       expect(edit.status, JSON.stringify(headers)).toBe(403);
@@ -86,7 +97,9 @@ describe("the demo's admin", () => {
     const good = await shop.post("/admin/sign-in", form({ secret: ADMIN_SECRET, next: "/admin/cache" }));
     expect(good.status).toBe(303);
     expect(good.headers.get("location")).toBe("http://localhost/admin/cache?notice=signed-in");
-    expect(good.headers.get("set-cookie")).toMatch(new RegExp(`^edge_isr_admin=\\d+\\.[\\w-]{43}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=${SESSION_SECONDS}$`));
+    expect(good.headers.get("set-cookie")).toMatch(
+      new RegExp(`^edge_isr_admin=\\d+\\.[\\w-]{43}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=${SESSION_SECONDS}$`),
+    );
     const cookie = good.headers.get("set-cookie")!.split(";")[0]!;
     const [name, value] = cookie.split("=") as [string, string];
     const [expires, signature] = value.split(".") as [string, string];
@@ -148,7 +161,14 @@ describe("the demo's admin", () => {
     const flash = async (query: string) => /data-testid="flash">([^<]*)</.exec(await (await shop.get(`/admin${query}`)).text())?.[1];
     expect(await flash("?notice=saved&id=2")).toBe("saved product 2; its pages are expired (the next view renders)");
     expect(await flash("?notice=signed-in")).toBe("Signed in for an hour.");
-    for (const query of ["?ok=Your%20account%20is%20locked", "?notice=Call%20us", "?notice=saved&id=%3Cb%3E", "?notice=purged&tag=evil&count=1", "?notice=purged&tag=products&count=1e9", "?notice=__proto__"]) {
+    for (const query of [
+      "?ok=Your%20account%20is%20locked",
+      "?notice=Call%20us",
+      "?notice=saved&id=%3Cb%3E",
+      "?notice=purged&tag=evil&count=1",
+      "?notice=purged&tag=products&count=1e9",
+      "?notice=__proto__",
+    ]) {
       expect(await flash(query), query).toBeUndefined();
     }
   });

@@ -34,7 +34,13 @@ async function visitAll(shop: Shop): Promise<Seen[]> {
   return Promise.all(
     PAGES.map(async (path) => {
       const res = await shop.get(path);
-      return { path, status: res.status, state: res.headers.get("x-edge-isr-cache"), shown: await visible(res), want: await expected(path) };
+      return {
+        path,
+        status: res.status,
+        state: res.headers.get("x-edge-isr-cache"),
+        shown: await visible(res),
+        want: await expected(path),
+      };
     }),
   );
 }
@@ -76,7 +82,10 @@ async function snapshot(prefix: string) {
 /** Edits a product through the demo's admin forms (real POSTs: sign in, then edit), as its /admin page does. */
 async function edit(shop: Shop, id: string, name: string, mode: "expire" | "stale" = "expire") {
   const form = new URLSearchParams({ name, price: "9.99", mode });
-  const res = await shop.post(`/admin/products/${id}`, form, { "content-type": "application/x-www-form-urlencoded", cookie: await shop.signIn() });
+  const res = await shop.post(`/admin/products/${id}`, form, {
+    "content-type": "application/x-www-form-urlencoded",
+    cookie: await shop.signIn(),
+  });
   expect(res.status, await res.clone().text()).toBe(303);
 }
 
@@ -113,7 +122,9 @@ describe("the demo under KV faults", () => {
     shop.counting.faults.before = (op) => {
       if (random() >= rate) return undefined;
       injected++;
-      return new Error(op === "writes" || op === "deletes" ? "KV PUT failed: 429 Too Many Requests" : `KV ${op} failed: 503 Service Unavailable`);
+      return new Error(
+        op === "writes" || op === "deletes" ? "KV PUT failed: 429 Too Many Requests" : `KV ${op} failed: 503 Service Unavailable`,
+      );
     };
     const seen: Seen[] = [];
     const endpoint: number[] = [];
@@ -126,7 +137,9 @@ describe("the demo under KV faults", () => {
         expect(await visible(after)).toBe(`Kombucha, batch ${seed}-${round}`);
       }
       if (round % 4 === 0) {
-        const res = await shop.post("/_isr/revalidate", JSON.stringify({ tags: ["product:2"] }), { authorization: `Bearer ${ADMIN_SECRET}` });
+        const res = await shop.post("/_isr/revalidate", JSON.stringify({ tags: ["product:2"] }), {
+          authorization: `Bearer ${ADMIN_SECRET}`,
+        });
         endpoint.push(res.status);
         // 200, or 503 "try again" when the invalidation did not reach KV: never a crash.
         if (res.status !== 200) expect(await res.json()).toMatchObject({ error: expect.stringContaining("try again") });
@@ -161,7 +174,9 @@ describe("the demo under KV faults", () => {
     // An edit while KV hangs: shown at once in this isolate; its KV writes time out.
     await edit(shop, "4", "Isolate Iced Tea, hung");
     expect(await visible(await shop.get("/products/4"))).toBe("Isolate Iced Tea, hung");
-    const revalidate = await shop.post("/_isr/revalidate", JSON.stringify({ tags: ["products"] }), { authorization: `Bearer ${ADMIN_SECRET}` });
+    const revalidate = await shop.post("/_isr/revalidate", JSON.stringify({ tags: ["products"] }), {
+      authorization: `Bearer ${ADMIN_SECRET}`,
+    });
     expect(revalidate.status).toBe(503);
     await shop.drain(); // returns: every hung write gave up after writeTimeoutMs
     expect(shop.reported).toContain("ERR_KV_TIMEOUT");
@@ -185,7 +200,9 @@ describe("the demo under KV faults", () => {
     expect(refused).toBeGreaterThan(PAGES.length);
     expect(shop.reported).toContain("ERR_KV_WRITE");
     await expectHealed(shop);
-    expect(await visible(await openShop({ prefix: shop.prefix, clock: shop.clock }).get("/products/5"))).toBe("Prerendered Pretzel, salted");
+    expect(await visible(await openShop({ prefix: shop.prefix, clock: shop.clock }).get("/products/5"))).toBe(
+      "Prerendered Pretzel, salted",
+    );
   });
 
   it.each([

@@ -10,7 +10,17 @@ import { manualClock } from "../helpers/clock.js";
 import { countingKV } from "../helpers/counting-kv.js";
 
 /** The demo's pages, as a visitor reaches them (the reviews of product 99 are a stored 404). */
-export const PAGES = ["/", "/products/1", "/products/2", "/products/3", "/products/4", "/products/5", "/products/6", "/products/2/reviews", "/products/99/reviews"] as const;
+export const PAGES = [
+  "/",
+  "/products/1",
+  "/products/2",
+  "/products/3",
+  "/products/4",
+  "/products/5",
+  "/products/6",
+  "/products/2/reviews",
+  "/products/99/reviews",
+] as const;
 /** Pages whose answer is a 404. */
 export const MISSING = new Set<string>(["/products/99/reviews"]);
 export const ADMIN_SECRET = "faults-admin-secret";
@@ -31,7 +41,11 @@ export interface Shop {
 }
 
 /** `defaultNotFoundBudget`: the demo's own budget for stored 404s, instead of the fault suite's roomy one. */
-export function openShop(shared?: { prefix: string; clock: ReturnType<typeof manualClock> }, timeouts = { readMs: 40, writeMs: 40 }, options: { defaultNotFoundBudget?: boolean } = {}): Shop {
+export function openShop(
+  shared?: { prefix: string; clock: ReturnType<typeof manualClock> },
+  timeouts = { readMs: 40, writeMs: 40 },
+  options: { defaultNotFoundBudget?: boolean } = {},
+): Shop {
   const prefix = shared?.prefix ?? `faults-${crypto.randomUUID().slice(0, 8)}/`;
   const clock = shared?.clock ?? manualClock();
   const counting = countingKV(env.CACHE, { now: clock.now });
@@ -44,15 +58,32 @@ export function openShop(shared?: { prefix: string; clock: ReturnType<typeof man
     handler: { prefix, sleep: clock.sleep, readTimeoutMs: timeouts.readMs, writeTimeoutMs: timeouts.writeMs, logger },
     // While KV fails every MISS of the missing product's reviews renders and tries to store its 404;
     // the default not-found budget (10 an hour) would rightly stop that, which is not what this suite looks at.
-    isr: { cacheTimeoutMs: timeouts.readMs * 3, logger, ...(options.defaultNotFoundBudget ? {} : { notFoundBudget: { writes: 1000, perSeconds: 60 } }) },
+    isr: {
+      cacheTimeoutMs: timeouts.readMs * 3,
+      logger,
+      ...(options.defaultNotFoundBudget ? {} : { notFoundBudget: { writes: 1000, perSeconds: 60 } }),
+    },
   });
-  const shopEnv: Env = { CACHE: env.CACHE, DB: env.DB, REVALIDATE_SECONDS: String(WINDOW_SECONDS), BUILD_ID: "faults", EDGE_ISR_SECRET: ADMIN_SECRET };
+  const shopEnv: Env = {
+    CACHE: env.CACHE,
+    DB: env.DB,
+    REVALIDATE_SECONDS: String(WINDOW_SECONDS),
+    BUILD_ID: "faults",
+    EDGE_ISR_SECRET: ADMIN_SECRET,
+  };
   const pending: Promise<unknown>[] = [];
-  const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+  const ctx = {
+    waitUntil: (p: Promise<unknown>) => void pending.push(p),
+    passThroughOnException() {},
+    props: {},
+  } as unknown as ExecutionContext;
   return {
     // Each request is one Worker invocation with production's KV budget (its waitUntil work included).
-    get: async (path, headers) => (await counting.run(() => shop.fetch(new Request(`http://localhost${path}`, { headers }), shopEnv, ctx))).result,
-    post: async (path, body, headers) => (await counting.run(() => shop.fetch(new Request(`http://localhost${path}`, { method: "POST", body, headers }), shopEnv, ctx))).result,
+    get: async (path, headers) =>
+      (await counting.run(() => shop.fetch(new Request(`http://localhost${path}`, { headers }), shopEnv, ctx))).result,
+    post: async (path, body, headers) =>
+      (await counting.run(() => shop.fetch(new Request(`http://localhost${path}`, { method: "POST", body, headers }), shopEnv, ctx)))
+        .result,
     async signIn() {
       const form = new URLSearchParams({ secret: ADMIN_SECRET, next: "/admin" });
       const res = await shop.fetch(new Request("http://localhost/admin/sign-in", { method: "POST", body: form }), shopEnv, ctx);

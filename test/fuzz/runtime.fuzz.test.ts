@@ -43,18 +43,29 @@ describe("createISR under generated requests", () => {
   it("bypasses exactly when a route's personal cookie is present, and never serves to others what such a request was answered", async () => {
     const app = createTestApp();
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("/", "/products/1", "/blog/a", "/account/orders"), cookieJar, fc.stringMatching(/^[A-Za-z0-9]{12,24}$/), fc.boolean(), async (path, jar, secret, bearer) => {
-        const cookie = `${jar}; session=${secret}`.replace(/^; /, "");
-        const headers: Record<string, string> = bearer ? { authorization: `Bearer ${secret}` } : { cookie };
-        const declared = routes.find((r) => r.path === path || (r.path.includes(":") && path.startsWith(r.path.split(":")[0]!)))?.personalCookies ?? [];
-        const personal = cookieNames(cookie).some((name) => !isInfrastructureCookie(name) && declared.some((rule) => (rule.endsWith("*") ? name.startsWith(rule.slice(0, -1)) : name === rule)));
-        const res = await app.fetch(path, { headers });
-        expect(res.headers.get("x-edge-isr-cache") === "BYPASS", `${path} ${JSON.stringify(headers)}`).toBe(bearer || personal);
-        await res.arrayBuffer();
-        await app.drain();
-        const shared = await app.fetch(path);
-        expect(await shared.text()).not.toContain(secret);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom("/", "/products/1", "/blog/a", "/account/orders"),
+        cookieJar,
+        fc.stringMatching(/^[A-Za-z0-9]{12,24}$/),
+        fc.boolean(),
+        async (path, jar, secret, bearer) => {
+          const cookie = `${jar}; session=${secret}`.replace(/^; /, "");
+          const headers: Record<string, string> = bearer ? { authorization: `Bearer ${secret}` } : { cookie };
+          const declared =
+            routes.find((r) => r.path === path || (r.path.includes(":") && path.startsWith(r.path.split(":")[0]!)))?.personalCookies ?? [];
+          const personal = cookieNames(cookie).some(
+            (name) =>
+              !isInfrastructureCookie(name) &&
+              declared.some((rule) => (rule.endsWith("*") ? name.startsWith(rule.slice(0, -1)) : name === rule)),
+          );
+          const res = await app.fetch(path, { headers });
+          expect(res.headers.get("x-edge-isr-cache") === "BYPASS", `${path} ${JSON.stringify(headers)}`).toBe(bearer || personal);
+          await res.arrayBuffer();
+          await app.drain();
+          const shared = await app.fetch(path);
+          expect(await shared.text()).not.toContain(secret);
+        },
+      ),
       { numRuns: 60, seed: 99 },
     );
   });
@@ -79,7 +90,8 @@ describe("createISR under generated requests", () => {
         { path: "/listed/:id", revalidate: 60, dynamicParams: false, staticParams: () => [...known].map((id) => ({ id })) },
         { path: "/items/:id", revalidate: 60 },
       ],
-      render: async (_request, { params }) => new Response("<p>page</p>", { status: known.has(params.id ?? "") ? 200 : 404, headers: { "content-type": "text/html" } }),
+      render: async (_request, { params }) =>
+        new Response("<p>page</p>", { status: known.has(params.id ?? "") ? 200 : 404, headers: { "content-type": "text/html" } }),
     });
     await fc.assert(
       fc.asyncProperty(unknownId, fc.constantFrom("listed", "items"), async (id, route) => {
@@ -91,7 +103,8 @@ describe("createISR under generated requests", () => {
         expect(res.status, url).toBe(404);
         // An id with a "/" matches no route: rendered unstored, like any unmatched path.
         const why = res.headers.get("x-edge-isr-bypass");
-        if (route === "listed" && why !== "no ISR route matches" && why !== "the path cannot be cached") expect(why, url).toContain("dynamicParams: false");
+        if (route === "listed" && why !== "no ISR route matches" && why !== "the path cannot be cached")
+          expect(why, url).toContain("dynamicParams: false");
       }),
       { numRuns: 300, seed: 5 },
     );

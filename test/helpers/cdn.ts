@@ -34,7 +34,10 @@ export async function cdnInFront(origin: (request: Request) => Promise<Response>
         if (hit) return marked(hit, "HIT");
       }
       const response = await origin(request);
-      const vary = (response.headers.get("vary") ?? "").split(",").map((name) => name.trim().toLowerCase()).filter(Boolean);
+      const vary = (response.headers.get("vary") ?? "")
+        .split(",")
+        .map((name) => name.trim().toLowerCase())
+        .filter(Boolean);
       if (cacheable && !vary.includes("*")) {
         const key = variantKey(request, vary);
         await cache.put(key, response.clone()); // the Cache API refuses (silently) what may not be shared

@@ -123,7 +123,9 @@ export function countingKV<K extends object>(inner: K, limits: Partial<Limits> =
     const last = lastWrite.get(key);
     if (interval !== false && last !== undefined && now - last < interval) {
       state.throttled++;
-      throw new Error(`KV PUT failed: 429 Too Many Requests (key written ${now - last} ms ago; KV takes about one write per second per key)`);
+      throw new Error(
+        `KV PUT failed: 429 Too Many Requests (key written ${now - last} ms ago; KV takes about one write per second per key)`,
+      );
     }
     lastWrite.set(key, now);
   };
@@ -193,7 +195,10 @@ export function countingKV<K extends object>(inner: K, limits: Partial<Limits> =
  * time up to `maxLagMs` ago on `now`'s clock (writes made since are not seen).
  * Keys written before it was installed read through.
  */
-export function lagReads(counting: CountingKV<unknown>, opts: { maxLagMs: number; p: number; now: () => number; random: () => number }): void {
+export function lagReads(
+  counting: CountingKV<unknown>,
+  opts: { maxLagMs: number; p: number; now: () => number; random: () => number },
+): void {
   const history = new Map<string, { at: number; answer: KVAnswer }[]>();
   counting.faults.wrote = (key, answer) => {
     const list = history.get(key) ?? [];
@@ -209,7 +214,8 @@ export function lagReads(counting: CountingKV<unknown>, opts: { maxLagMs: number
     const value = seen.value;
     // Values are handed out as the reader would get them: bytes as an ArrayBuffer.
     if (value instanceof Uint8Array) return { value: value.slice().buffer, metadata: seen.metadata };
-    if (typeof value === "string" && answer.value instanceof ArrayBuffer) return { value: new TextEncoder().encode(value).buffer, metadata: seen.metadata };
+    if (typeof value === "string" && answer.value instanceof ArrayBuffer)
+      return { value: new TextEncoder().encode(value).buffer, metadata: seen.metadata };
     return seen;
   };
 }

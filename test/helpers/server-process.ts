@@ -6,6 +6,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 
+/** Terminal colour codes (ESC [ … m) that servers print: dropped before their output is searched. */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
 /** A TCP port nothing listens on right now. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,7 +30,11 @@ export interface ServerProcess {
 }
 
 /** Starts `command args` and resolves once `ready(output)` returns a string; rejects if it exits first. */
-export async function startServer(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; ready: (output: string) => string | undefined }): Promise<ServerProcess> {
+export async function startServer(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; ready: (output: string) => string | undefined },
+): Promise<ServerProcess> {
   const child: ChildProcess = spawn(command, args, {
     cwd: options.cwd,
     env: options.env,
@@ -38,7 +45,7 @@ export async function startServer(command: string, args: string[], options: { cw
   const stopped = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const ready = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
-      log += chunk.toString().replace(/\x1b\[[0-9;]*m/g, "");
+      log += chunk.toString().replace(ANSI_COLOUR, "");
       const found = options.ready(log);
       if (found !== undefined) resolve(found);
     };

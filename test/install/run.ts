@@ -17,7 +17,8 @@ export interface Ran {
 /** The environment of a user's shell: PATH (with `binFirst` in front when given), HOME, no npm or Cloudflare settings. */
 export function userEnv(binFirst?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!/^(npm_|CLOUDFLARE_|EDGE_ISR_|WRANGLER_|VITEST|NODE_OPTIONS$)/i.test(name)) env[name] = value;
+  for (const [name, value] of Object.entries(process.env))
+    if (!/^(npm_|CLOUDFLARE_|EDGE_ISR_|WRANGLER_|VITEST|NODE_OPTIONS$)/i.test(name)) env[name] = value;
   if (binFirst) env.PATH = `${binFirst}:${env.PATH ?? ""}`;
   // Offline machine: no request.cf download, no telemetry prompt.
   return { ...env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0", CI: "true" };

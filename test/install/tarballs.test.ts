@@ -17,7 +17,7 @@
  * Every command must exit by itself (test/install/run.ts fails it otherwise).
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,7 +40,11 @@ let pristine: Record<string, string>;
 function pack(dir: string): Record<keyof typeof PACKAGES, string> {
   const out = {} as Record<keyof typeof PACKAGES, string>;
   for (const [name, path] of Object.entries(PACKAGES) as [keyof typeof PACKAGES, string][]) {
-    const json = execFileSync("npm", ["pack", "--json", "--pack-destination", dir], { cwd: join(ROOT, path), env: userEnv(), encoding: "utf8" });
+    const json = execFileSync("npm", ["pack", "--json", "--pack-destination", dir], {
+      cwd: join(ROOT, path),
+      env: userEnv(),
+      encoding: "utf8",
+    });
     out[name] = join(dir, (JSON.parse(json) as { filename: string }[])[0]!.filename);
   }
   return out;
@@ -56,7 +60,11 @@ beforeAll(async () => {
   pristine = freshAppFiles(pack(work));
   writeFiles(app, pristine);
   // Once per run; the npm cache makes the registry's packages quick to fetch again.
-  const installed = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: app, env: userEnv(), timeoutMs: 8 * MINUTE });
+  const installed = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd: app,
+    env: userEnv(),
+    timeoutMs: 8 * MINUTE,
+  });
   if (installed.status !== 0) throw new Error(shown("npm install", installed));
 }, 10 * MINUTE);
 
@@ -72,8 +80,12 @@ describe("the packed packages", () => {
     for (const tarball of readdirSync(work).filter((f) => f.endsWith(".tgz"))) {
       const files = contents(join(work, tarball));
       expect(files, tarball).toEqual(expect.arrayContaining(["package/package.json", "package/README.md", "package/LICENSE"]));
-      expect(files.filter((f) => /\/(src|test)\//.test(f)), tarball).toEqual([]);
-      if (tarball.startsWith("edge-isr-0")) expect(files, tarball).toEqual(expect.arrayContaining(["package/bin/edge-isr.js", "package/dist/cli.js"]));
+      expect(
+        files.filter((f) => /\/(src|test)\//.test(f)),
+        tarball,
+      ).toEqual([]);
+      if (tarball.startsWith("edge-isr-0"))
+        expect(files, tarball).toEqual(expect.arrayContaining(["package/bin/edge-isr.js", "package/dist/cli.js"]));
       else expect(files, tarball).toEqual(expect.arrayContaining(["package/dist/index.js", "package/dist/index.d.ts"]));
     }
   });
@@ -120,7 +132,9 @@ describe.each(nodes)("a user's project on $label", ({ bin }) => {
     ok("edge-isr --help", await npx("edge-isr", "--help"));
     const version = await npx("edge-isr", "--version");
     ok("edge-isr --version", version);
-    expect(version.output).toMatch(new RegExp(`runs Workers on miniflare \\S+ \\(workerd \\S+, from @cloudflare/vite-plugin 1\\.\\d+\\.\\d+\\), found from ${app}`));
+    expect(version.output).toMatch(
+      new RegExp(`runs Workers on miniflare \\S+ \\(workerd \\S+, from @cloudflare/vite-plugin 1\\.\\d+\\.\\d+\\), found from ${app}`),
+    );
     const first = await npx("edge-isr", "init");
     ok("edge-isr init", first);
     expect(first.output).toContain("+ wrangler.jsonc: added kv_namespaces: CACHE");
@@ -145,7 +159,9 @@ describe.each(nodes)("a user's project on $label", ({ bin }) => {
     const built = await sh("npm", ["run", "build"], 5 * MINUTE);
     ok("npm run build", built);
     expect(built.output).toMatch(/prerendered 3 pages of build \S+ into local \.wrangler\/state/);
-    expect(JSON.parse(readFileSync(join(app, "dist/fresh_edge_isr_app/wrangler.json"), "utf8")).compatibility_date).toBe(COMPATIBILITY_DATE);
+    expect(JSON.parse(readFileSync(join(app, "dist/fresh_edge_isr_app/wrangler.json"), "utf8")).compatibility_date).toBe(
+      COMPATIBILITY_DATE,
+    );
   });
 
   it("vite preview serves a prerendered page as a HIT on the first visit, and the app beside it", async () => {

@@ -16,7 +16,9 @@ describe("the demo's secret", () => {
   it("the banner names the secret in use: exported, from .dev.vars, or the local default", () => {
     const dir = mkdtempSync(join(tmpdir(), "edge-isr-devvars-"));
     const devVars = join(dir, ".dev.vars");
-    expect(describeSecret({}, devVars)).toBe(`${LOCAL_DEFAULT_SECRET} (the local default, accepted on localhost only; set EDGE_ISR_SECRET to change it)`);
+    expect(describeSecret({}, devVars)).toBe(
+      `${LOCAL_DEFAULT_SECRET} (the local default, accepted on localhost only; set EDGE_ISR_SECRET to change it)`,
+    );
     writeFileSync(devVars, "# local secrets\nOTHER=1\nEDGE_ISR_SECRET=from-the-file\n");
     expect(describeSecret({}, devVars)).toBe("EDGE_ISR_SECRET from apps/demo/.dev.vars");
     expect(describeSecret({ EDGE_ISR_SECRET: "exported-secret-value" }, devVars)).toBe("the value of EDGE_ISR_SECRET in your environment");
@@ -28,7 +30,10 @@ describe("the demo's secret", () => {
     // Inside the repository (test-results/ is ignored by git), where the copy resolves the demo's packages.
     const out = fileURLToPath(new URL("../../test-results/demo-secret/", import.meta.url));
     const worker: string = await buildDemoCopy(out, { EDGE_ISR_SECRET: secret, DEMO_REVALIDATE_SECONDS: "20", NODE_ENV: "production" });
-    const config = JSON.parse(readFileSync(join(worker, "wrangler.json"), "utf8")) as { vars: Record<string, string>; secrets?: { required?: string[] } };
+    const config = JSON.parse(readFileSync(join(worker, "wrangler.json"), "utf8")) as {
+      vars: Record<string, string>;
+      secrets?: { required?: string[] };
+    };
     expect(JSON.stringify(config)).not.toContain(secret);
     expect(Object.keys(config.vars).sort()).toEqual(["BUILD_ID", "REVALIDATE_SECONDS"]);
     expect(config.secrets?.required).toEqual(["EDGE_ISR_SECRET"]);

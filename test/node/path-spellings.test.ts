@@ -41,7 +41,9 @@ describe("equivalent spellings share one key", { timeout: 120_000 }, () => {
     const mf = serveFixture(join(dir, "dist", "fixture"), undefined, { main: "index.mjs", bindings: { PAGES: "2" }, listen: true });
     try {
       const base = (await mf.ready).toString().replace(/\/$/, "");
-      expect(await spellings(base, [...SAME, "//products/1"])).toEqual(Object.fromEntries([...SAME, "//products/1"].map((p) => [p, "HIT"])));
+      expect(await spellings(base, [...SAME, "//products/1"])).toEqual(
+        Object.fromEntries([...SAME, "//products/1"].map((p) => [p, "HIT"])),
+      );
     } finally {
       await mf.dispose();
     }
@@ -53,13 +55,22 @@ describe("equivalent spellings share one key", { timeout: 120_000 }, () => {
     beforeAll(async () => {
       const { preview } = await import("vite");
       const { cloudflare } = await import("@cloudflare/vite-plugin");
-      server = await preview({ root: dir, configFile: false, logLevel: "silent", plugins: [cloudflare({ inspectorPort: false, persistState: false })], preview: { port: 0, host: "127.0.0.1" } });
+      server = await preview({
+        root: dir,
+        configFile: false,
+        logLevel: "silent",
+        plugins: [cloudflare({ inspectorPort: false, persistState: false })],
+        preview: { port: 0, host: "127.0.0.1" },
+      });
       base = server.resolvedUrls!.local[0]!.replace(/\/$/, "");
     }, 60_000);
     afterAll(() => server?.close());
 
     it("every spelling but a leading //, which Vite reads as a host: //products/1 reaches the Worker as /1", async () => {
-      expect(await spellings(base, [...SAME, "//products/1"])).toEqual({ ...Object.fromEntries(SAME.map((p) => [p, "HIT"])), "//products/1": "BYPASS" });
+      expect(await spellings(base, [...SAME, "//products/1"])).toEqual({
+        ...Object.fromEntries(SAME.map((p) => [p, "HIT"])),
+        "//products/1": "BYPASS",
+      });
     });
   });
 });

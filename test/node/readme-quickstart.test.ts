@@ -66,12 +66,19 @@ describe.each(["packages/runtime/README.md", "README.md"])("%s quick start", (fi
     expect(await second.text()).toBe("<h1>Product 1</h1>");
   });
 
-  it.runIf(readme.includes("revalidateEndpoint"))("its revalidation endpoint expires the page through the coordinator: the next request renders", async () => {
-    const res = await mf.dispatchFetch("http://localhost/_isr/revalidate", { method: "POST", headers: { authorization: "Bearer quick-start-secret" }, body: JSON.stringify({ tags: ["product:1"] }) });
-    const answer = await res.json();
-    expect(answer).toMatchObject({ revalidated: { tags: 1, paths: 0 }, expire: 0, via: "coordinator" });
-    expect((await mf.dispatchFetch("http://localhost/products/1")).headers.get("x-edge-isr-cache")).toBe("MISS");
-  });
+  it.runIf(readme.includes("revalidateEndpoint"))(
+    "its revalidation endpoint expires the page through the coordinator: the next request renders",
+    async () => {
+      const res = await mf.dispatchFetch("http://localhost/_isr/revalidate", {
+        method: "POST",
+        headers: { authorization: "Bearer quick-start-secret" },
+        body: JSON.stringify({ tags: ["product:1"] }),
+      });
+      const answer = await res.json();
+      expect(answer).toMatchObject({ revalidated: { tags: 1, paths: 0 }, expire: 0, via: "coordinator" });
+      expect((await mf.dispatchFetch("http://localhost/products/1")).headers.get("x-edge-isr-cache")).toBe("MISS");
+    },
+  );
 
   it("prerenders a tagged page: the manifest `edge-isr prerender` reads lists /products/1, which renders with its tags", async () => {
     const manifest = await mf.dispatchFetch(`http://localhost${PRERENDER_MANIFEST_PATH}`, { headers: { [PRERENDER_HEADER]: TOKEN } });

@@ -16,7 +16,14 @@ import { countingKV, lagReads } from "../helpers/counting-kv.js";
 const KEYS = 12;
 const TAGS = ["t0", "t1", "t2", "t3"];
 const tagsOf = (k: number) => [TAGS[k % 4]!, TAGS[(k + 1) % 4]!];
-const page = (v: number) => ({ kind: "APP_PAGE" as const, html: `<p>${v}</p>`, rscData: undefined, headers: {}, postponed: undefined, status: 200 });
+const page = (v: number) => ({
+  kind: "APP_PAGE" as const,
+  html: `<p>${v}</p>`,
+  rscData: undefined,
+  headers: {},
+  postponed: undefined,
+  status: 200,
+});
 
 interface Inv {
   tag: string;
@@ -32,7 +39,11 @@ describe.each([
   { name: "KV-only tag clock", options: {} as KVCacheHandlerOptions, boundMs: 90_000 + 1000 },
   // Coordinator (the L1 on, as by default: every read may come from a colo copy, checked against the clock):
   // refresh 5 s + the colo's copy 15 s + KV's cacheTtl 30 s + KV's propagation 60 s.
-  { name: "coordinator, L1 on", options: { coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE" } as KVCacheHandlerOptions, boundMs: 110_000 + 1000 },
+  {
+    name: "coordinator, L1 on",
+    options: { coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE" } as KVCacheHandlerOptions,
+    boundMs: 110_000 + 1000,
+  },
 ])("concurrent isolates with lagging reads ($name)", ({ options, boundMs }) => {
   it("never answers fresh an entry generated before its tag's invalidation, past the bound", async () => {
     const random = prng(options.coordinator ? 7 : 3);
@@ -40,8 +51,9 @@ describe.each([
     const counting = countingKV(env.CACHE, { now: clock.now });
     lagReads(counting, { maxLagMs: 60_000, p: 0.5, now: clock.now, random });
     const prefix = `race-${crypto.randomUUID().slice(0, 8)}/`;
-    const isolates = Array.from({ length: 4 }, () =>
-      new KVCacheHandler(counting.kv, { prefix, now: clock.now, sleep: clock.sleep, logger: { warn() {}, error() {} }, ...options }),
+    const isolates = Array.from(
+      { length: 4 },
+      () => new KVCacheHandler(counting.kv, { prefix, now: clock.now, sleep: clock.sleep, logger: { warn() {}, error() {} }, ...options }),
     );
     const invalidations: Inv[] = [];
     const violations: string[] = [];
@@ -50,7 +62,8 @@ describe.each([
     let reads = 0;
     let notFresh = 0;
 
-    for (let k = 0; k < KEYS; k++) await isolates[0]!.set(`/k/${k}`, page(version++), { cacheControl: { revalidate: false }, tags: tagsOf(k) });
+    for (let k = 0; k < KEYS; k++)
+      await isolates[0]!.set(`/k/${k}`, page(version++), { cacheControl: { revalidate: false }, tags: tagsOf(k) });
 
     const action = async () => {
       const who = Math.floor(random() * isolates.length);
@@ -65,7 +78,13 @@ describe.each([
         const durations = form < 0.4 ? undefined : form < 0.7 ? {} : { expire: Math.floor(random() * 120) };
         const at = clock.now();
         await counting.run(() => isolate.invalidate(tag, durations));
-        invalidations.push({ tag, at, expireAt: durations === undefined ? at : durations.expire !== undefined ? at + durations.expire * 1000 : undefined, by: who, done: seq++ });
+        invalidations.push({
+          tag,
+          at,
+          expireAt: durations === undefined ? at : durations.expire !== undefined ? at + durations.expire * 1000 : undefined,
+          by: who,
+          done: seq++,
+        });
       } else {
         const k = Math.floor(random() * KEYS);
         const now = clock.now();
@@ -79,8 +98,12 @@ describe.each([
           if (!tagsOf(k).includes(inv.tag) || hit.lastModified > inv.at || inv.done >= started) continue;
           const visible = inv.by === who || now >= inv.at + boundMs;
           if (!visible) continue;
-          if (state === "fresh") violations.push(`/k/${k} (generated ${hit.lastModified}) fresh at ${now} after ${inv.tag} invalidated at ${inv.at} by isolate ${inv.by}, read by ${who}`);
-          if (inv.expireAt !== undefined && now >= inv.expireAt + (inv.by === who ? 0 : boundMs)) violations.push(`/k/${k} served at ${now} after ${inv.tag} expired at ${inv.expireAt}`);
+          if (state === "fresh")
+            violations.push(
+              `/k/${k} (generated ${hit.lastModified}) fresh at ${now} after ${inv.tag} invalidated at ${inv.at} by isolate ${inv.by}, read by ${who}`,
+            );
+          if (inv.expireAt !== undefined && now >= inv.expireAt + (inv.by === who ? 0 : boundMs))
+            violations.push(`/k/${k} served at ${now} after ${inv.tag} expired at ${inv.expireAt}`);
         }
       }
     };

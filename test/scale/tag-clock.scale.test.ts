@@ -16,7 +16,14 @@ import { countingKV } from "../helpers/counting-kv.js";
 
 const ENTRIES = 20_000;
 const BATCH = 500; // gets per fresh isolate (one invocation each)
-const page = (i: number) => ({ kind: "APP_PAGE" as const, html: `<p>${i}</p>`, rscData: undefined, headers: {}, postponed: undefined, status: 200 });
+const page = (i: number) => ({
+  kind: "APP_PAGE" as const,
+  html: `<p>${i}</p>`,
+  rscData: undefined,
+  headers: {},
+  postponed: undefined,
+  status: 200,
+});
 const keyOf = (i: number) => `b1:/items/${i}`;
 const group = (n: number) => (n % 4 === 0 ? "hot" : n % 4 === 1 ? "warm" : "cold");
 const tagsOf = (i: number) => [`a:${group(i)}`, `b:${group(i >> 2)}`];
@@ -35,7 +42,11 @@ const expected = (i: number) => {
 beforeAll(async () => {
   const writer = new KVCacheHandler(env.CACHE, { prefix, now: clock.now, logger: { warn() {}, error() {} } });
   for (let start = 0; start < ENTRIES; start += 1000) {
-    await Promise.all(Array.from({ length: 1000 }, (_, j) => start + j).map((i) => writer.set(keyOf(i), page(i), { cacheControl: { revalidate: false }, tags: tagsOf(i) })));
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, j) => start + j).map((i) =>
+        writer.set(keyOf(i), page(i), { cacheControl: { revalidate: false }, tags: tagsOf(i) }),
+      ),
+    );
   }
   clock.advance(1000);
 }, 600_000);
@@ -44,7 +55,8 @@ describe.each([
   { name: "KV-only tag clock", options: {} as KVCacheHandlerOptions, tag: "a" },
   { name: "coordinator", options: { coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE" } as KVCacheHandlerOptions, tag: "b" },
 ])("20,000 entries, 5,000 tagged ($name)", ({ options, tag }) => {
-  const isolate = () => new KVCacheHandler(counting.kv, { prefix, now: clock.now, sleep: clock.sleep, logger: { warn() {}, error() {} }, ...options });
+  const isolate = () =>
+    new KVCacheHandler(counting.kv, { prefix, now: clock.now, sleep: clock.sleep, logger: { warn() {}, error() {} }, ...options });
 
   /** Reads with real gets, each batch in a fresh isolate and its own invocation: how many in each state. */
   async function read(list: number[]) {
@@ -93,7 +105,14 @@ describe.each([
     const tagged = carrying(hot);
     expect(tagged).toHaveLength(5000);
     // Entries also carrying a tag the other clock expired earlier read as a miss; all others stale.
-    expect(await read(tagged)).toEqual(Object.fromEntries(Object.entries({ stale: tagged.filter((i) => expected(i) === "stale").length, miss: tagged.filter((i) => expected(i) === "expired").length }).filter(([, n]) => n > 0)));
+    expect(await read(tagged)).toEqual(
+      Object.fromEntries(
+        Object.entries({
+          stale: tagged.filter((i) => expected(i) === "stale").length,
+          miss: tagged.filter((i) => expected(i) === "expired").length,
+        }).filter(([, n]) => n > 0),
+      ),
+    );
     await expectAllAsModelled();
 
     clock.advance(1000);
@@ -107,10 +126,20 @@ describe.each([
   it("through the revalidation endpoint: one request, every tagged page a miss, the rest as before", async () => {
     clock.advance(1000);
     const warm = `${tag}:warm`;
-    const isr = createISR<typeof env>({ routes: [], render: () => new Response("x"), handler: () => isolate(), now: clock.now, revalidateEndpoint: { secret: () => "scale-secret" } });
+    const isr = createISR<typeof env>({
+      routes: [],
+      render: () => new Response("x"),
+      handler: () => isolate(),
+      now: clock.now,
+      revalidateEndpoint: { secret: () => "scale-secret" },
+    });
     const pending: Promise<unknown>[] = [];
     const { result: res, invocation } = await counting.run(async () => {
-      const request = new Request("https://shop.example/_isr/revalidate", { method: "POST", headers: { authorization: "Bearer scale-secret" }, body: JSON.stringify({ tags: [warm] }) });
+      const request = new Request("https://shop.example/_isr/revalidate", {
+        method: "POST",
+        headers: { authorization: "Bearer scale-secret" },
+        body: JSON.stringify({ tags: [warm] }),
+      });
       const response = await isr.fetch(request, env, { waitUntil: (p) => void pending.push(p) });
       await Promise.all(pending);
       return response;

@@ -26,7 +26,11 @@ let built: string | undefined;
 export function buildApp(configFile = "vite.config.ts"): void {
   if (built === configFile) return;
   const { node, env } = node22();
-  const run = spawnSync(node, [VITE, "build", "--config", configFile], { cwd: APP, env: { ...env, NO_COLOR: "1", VINEXT_APP_BUILD_ID: BUILD_ID }, encoding: "utf8" });
+  const run = spawnSync(node, [VITE, "build", "--config", configFile], {
+    cwd: APP,
+    env: { ...env, NO_COLOR: "1", VINEXT_APP_BUILD_ID: BUILD_ID },
+    encoding: "utf8",
+  });
   if (run.status !== 0) throw new Error(`vite build of apps/vinext (${configFile}) failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
   built = configFile;
 }
@@ -48,11 +52,15 @@ export interface Preview {
 export async function startPreview(state: string): Promise<Preview> {
   const { node, env } = node22();
   const port = await freePort();
-  const server = await startServer(node, [VITE, "preview", "--config", built ?? "vite.config.ts", "--port", String(port), "--strictPort", "--host", "127.0.0.1"], {
-    cwd: APP,
-    env: { ...env, NO_COLOR: "1", VINEXT_APP_PERSIST_TO: state },
-    ready: (log) => (log.includes(`:${port}/`) ? `http://127.0.0.1:${port}` : undefined),
-  });
+  const server = await startServer(
+    node,
+    [VITE, "preview", "--config", built ?? "vite.config.ts", "--port", String(port), "--strictPort", "--host", "127.0.0.1"],
+    {
+      cwd: APP,
+      env: { ...env, NO_COLOR: "1", VINEXT_APP_PERSIST_TO: state },
+      ready: (log) => (log.includes(`:${port}/`) ? `http://127.0.0.1:${port}` : undefined),
+    },
+  );
   return { url: server.ready, output: server.output, stop: server.stop };
 }
 
@@ -75,7 +83,9 @@ export async function visit(base: string, path: string, options: { rsc?: boolean
   const res = await fetch(url, { headers: options.rsc ? { rsc: "1" } : { accept: "text/html" }, redirect: "manual" });
   const body = await res.text();
   // HTML has data-render="id">time</time> … (uuid); the RSC payload has the same values as JSON.
-  const render = /data-render="[^"]+">([^<]+)<\/time> \(<!-- -->([0-9a-f-]{36})/.exec(body) ?? /"data-render":"[^"]+","children":"([^"]+)"[\s\S]*?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/.exec(body);
+  const render =
+    /data-render="[^"]+">([^<]+)<\/time> \(<!-- -->([0-9a-f-]{36})/.exec(body) ??
+    /"data-render":"[^"]+","children":"([^"]+)"[\s\S]*?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/.exec(body);
   const fetched = /data-fetch="([^"]+)"/.exec(body) ?? /"data-fetch":"([^"]+)"/.exec(body);
   return {
     status: res.status,
@@ -94,7 +104,8 @@ export async function until(base: string, path: string, done: (v: Visit) => bool
   for (;;) {
     const v = await visit(base, path);
     if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${path}: still not ${what} after ${timeoutMs} ms (last: ${v.status} ${v.cache} ${v.render})`);
+    if (Date.now() > deadline)
+      throw new Error(`${path}: still not ${what} after ${timeoutMs} ms (last: ${v.status} ${v.cache} ${v.render})`);
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
 }

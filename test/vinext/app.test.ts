@@ -53,7 +53,18 @@ describe("switching apps/vinext from @vinext/cloudflare's KV cache to edge-isr's
     const dry = edgeIsr(["vinext", "migrate", "--persist-to", state, "--config", "wrangler.jsonc", "--dry-run", "--build-id", BUILD_ID]);
     expect(dry.status, dry.output).toBe(0);
     expect(dry.output).toMatch(/would migrate \d+ of \d+ vinext entries/);
-    const run = edgeIsr(["vinext", "migrate", "--persist-to", state, "--config", "wrangler.jsonc", "--build-id", BUILD_ID, "--state", join(state, "migrate.json")]);
+    const run = edgeIsr([
+      "vinext",
+      "migrate",
+      "--persist-to",
+      state,
+      "--config",
+      "wrangler.jsonc",
+      "--build-id",
+      BUILD_ID,
+      "--state",
+      join(state, "migrate.json"),
+    ]);
     expect(run.status, run.output).toBe(0);
     const [, migrated, seen] = /migrated (\d+) of (\d+) vinext entries/.exec(run.output) ?? [];
     expect(Number(migrated), run.output).toBeGreaterThanOrEqual(8); // HTML and RSC of 4 pages, and the posts' data
@@ -89,7 +100,9 @@ describe("apps/vinext on edge-isr's data cache, under vite preview", () => {
   it("edge-isr vinext prerender stores every static page through the running build (vinext's discovery, generateStaticParams included)", () => {
     const run = edgeIsr(["vinext", "prerender", "--url", app.url]);
     expect(run.status, run.output).toBe(0);
-    expect(run.output).toMatch(new RegExp(`prerendered ${STATIC_PAGES.length} pages of build \\S+ through ${app.url.replace(/[.:/]/g, "\\$&")}`));
+    expect(run.output).toMatch(
+      new RegExp(`prerendered ${STATIC_PAGES.length} pages of build \\S+ through ${app.url.replace(/[.:/]/g, "\\$&")}`),
+    );
     expect(run.output).toContain("0 failed");
   });
 
@@ -101,7 +114,9 @@ describe("apps/vinext on edge-isr's data cache, under vite preview", () => {
     try {
       const run = edgeIsr(["vinext", "prerender", "--url", app.url, "--root", other]);
       expect(run.status).toBe(1);
-      expect(run.output).toMatch(/\[ERR_NO_PRERENDER_SUPPORT\] .* did not accept the prerender secret of the build in .*How to solve this error/s);
+      expect(run.output).toMatch(
+        /\[ERR_NO_PRERENDER_SUPPORT\] .* did not accept the prerender secret of the build in .*How to solve this error/s,
+      );
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
@@ -138,7 +153,10 @@ describe("apps/vinext on edge-isr's data cache, under vite preview", () => {
     const miss = await visit(app.url, "/posts/fresh");
     expect([miss.status, miss.cache]).toEqual([200, "MISS"]);
     expect(miss.body).toContain("<h1>Fresh</h1>");
-    expect(await until(app.url, "/posts/fresh", (v) => v.cache === "HIT", "a HIT")).toMatchObject({ render: miss.render, fetch: miss.fetch });
+    expect(await until(app.url, "/posts/fresh", (v) => v.cache === "HIT", "a HIT")).toMatchObject({
+      render: miss.render,
+      fetch: miss.fetch,
+    });
   });
 
   it("revalidateTag(tag) expires at once, as in Next 16: the next request is a blocking MISS with new data; untouched pages stay HITs", async () => {

@@ -11,7 +11,7 @@ import { APP, BUILD_ID, buildApp, edgeIsr, type Preview, startPreview, until, vi
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const section = (file: string) => /\n## vinext\n([\s\S]*?)\n## /.exec(readFileSync(`${ROOT}${file}`, "utf8"))?.[1] ?? "";
-const block = (text: string, lang: string) => new RegExp("```" + lang + "\\n([\\s\\S]*?)```").exec(text)?.[1];
+const block = (text: string, lang: string) => new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``).exec(text)?.[1];
 
 describe("README.md's vinext section, as written", () => {
   const readme = section("README.md");
@@ -28,7 +28,9 @@ describe("README.md's vinext section, as written", () => {
     expect(config).toContain('from "@edge-isr/kv-cache-handler/vinext"');
     expect(block(section("packages/kv-cache-handler/README.md"), "ts")).toBe(config);
     expect(wrangler).toContain('"binding": "VINEXT_KV_CACHE"');
-    expect(readFileSync(`${APP}wrangler.jsonc`, "utf8"), "apps/vinext binds what the README says").toContain('"binding": "VINEXT_KV_CACHE"');
+    expect(readFileSync(`${APP}wrangler.jsonc`, "utf8"), "apps/vinext binds what the README says").toContain(
+      '"binding": "VINEXT_KV_CACHE"',
+    );
   });
 
   it("builds apps/vinext, whose pages vite preview then caches in edge-isr's format: MISS, then HIT", async () => {

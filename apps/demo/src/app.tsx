@@ -10,8 +10,10 @@ import type { AppProps, PageData } from "./types";
 
 /** Why a 404 is cheap, as the runtime makes it (see the runtime README's "Not-found pages"). */
 const NOT_FOUND_NOTES = {
-  unlisted: "Only the catalogue's products are pages (dynamicParams: false): this answer was made without rendering a product or touching KV.",
-  brief: "This 404 is stored for five minutes — a flood of requests for it costs one render — and each route stores at most ten new ones per isolate at a time, so unknown URLs cannot fill KV.",
+  unlisted:
+    "Only the catalogue's products are pages (dynamicParams: false): this answer was made without rendering a product or touching KV.",
+  brief:
+    "This 404 is stored for five minutes — a flood of requests for it costs one render — and each route stores at most ten new ones per isolate at a time, so unknown URLs cannot fill KV.",
 } as const;
 
 function Page({ data }: { data: PageData }): ReactNode {
@@ -56,8 +58,8 @@ export function App({ data, info }: AppProps) {
         <Page data={data} />
       </main>
       <footer>
-        build <code data-testid="build-id">{info.buildId}</code> · shop pages are fresh for their window, then served stale while they regenerate ·
-        Workers KV through <code>@edge-isr/kv-cache-handler</code> and <code>@edge-isr/runtime</code>
+        build <code data-testid="build-id">{info.buildId}</code> · shop pages are fresh for their window, then served stale while they
+        regenerate · Workers KV through <code>@edge-isr/kv-cache-handler</code> and <code>@edge-isr/runtime</code>
       </footer>
     </>
   );

@@ -15,7 +15,13 @@ export interface Product {
 
 const SEED: readonly Product[] = [
   { id: "1", name: "Edge Espresso", price: 1290, blurb: "A dark roast served from the nearest data centre.", updatedAt: 0 },
-  { id: "2", name: "Stale-While-Revalidate Sourdough", price: 650, blurb: "Yesterday's loaf at once, today's in the background.", updatedAt: 0 },
+  {
+    id: "2",
+    name: "Stale-While-Revalidate Sourdough",
+    price: 650,
+    blurb: "Yesterday's loaf at once, today's in the background.",
+    updatedAt: 0,
+  },
   { id: "3", name: "Key-Value Kombucha", price: 480, blurb: "Eventually consistent fizz, everywhere within a minute.", updatedAt: 0 },
   { id: "4", name: "Isolate Iced Tea", price: 390, blurb: "Cold starts measured in milliseconds.", updatedAt: 0 },
   { id: "5", name: "Prerendered Pretzel", price: 275, blurb: "Baked at build time, warm on the first visit.", updatedAt: 0 },
@@ -51,7 +57,9 @@ export function validateEdit(id: string, name: string, price: string): { error: 
   const euros = Number(price);
   const cents = Math.round(euros * 100);
   if (!/^\d+(\.\d{1,2})?$/.test(price.trim()) || cents <= 0 || cents > LIMITS.maxPriceCents) {
-    return { error: `price must be a number of euros between 0.01 and ${LIMITS.maxPriceCents / 100}, got ${JSON.stringify(price.slice(0, 20))}` };
+    return {
+      error: `price must be a number of euros between 0.01 and ${LIMITS.maxPriceCents / 100}, got ${JSON.stringify(price.slice(0, 20))}`,
+    };
   }
   return { product: { name: trimmed, price: cents } };
 }

@@ -34,7 +34,11 @@ const revalidateOf = (env: Env) => {
 /** Reviews are made up from the id, so the page is deterministic but not trivial. */
 function reviewsFor(id: string): Review[] {
   const authors = ["Ada", "Grace", "Linus", "Barbara", "Ken"];
-  return authors.slice(0, 2 + (Number(id) % 3)).map((author, i) => ({ author, stars: 3 + ((Number(id) + i) % 3), text: i % 2 ? "Fast, even on a cold start." : "Exactly as fresh as promised." }));
+  return authors.slice(0, 2 + (Number(id) % 3)).map((author, i) => ({
+    author,
+    stars: 3 + ((Number(id) + i) % 3),
+    text: i % 2 ? "Fast, even on a cold start." : "Exactly as fresh as promised.",
+  }));
 }
 
 /** What a test or benchmark can change; the deployed Worker uses none of it. */
@@ -44,7 +48,9 @@ export interface ShopOptions {
   /** Extra options of the KVCacheHandler. */
   handler?: KVCacheHandlerOptions;
   /** Extra options of the ISR pipeline (timeouts, logger). */
-  isr?: Partial<Pick<ISROptions<Env>, "cacheTimeoutMs" | "renderTimeoutMs" | "logger" | "onError" | "retryBackoff">> & { notFoundBudget?: { writes: number; perSeconds: number } };
+  isr?: Partial<Pick<ISROptions<Env>, "cacheTimeoutMs" | "renderTimeoutMs" | "logger" | "onError" | "retryBackoff">> & {
+    notFoundBudget?: { writes: number; perSeconds: number };
+  };
   /** Clock in ms shared by the handler, the pipeline and the pages. Default `Date.now`. */
   now?: () => number;
 }
@@ -59,7 +65,10 @@ export function createShop(options: ShopOptions = {}) {
 
   /** Renders a page; `cached: false` for the admin pages, whose badge then shows no window. */
   const page = (env: Env, data: PageData, status = 200, cached = true) =>
-    renderDocument({ data, info: { generatedAt: now(), revalidate: cached ? revalidateOf(env) : null, buildId: buildIdOf(env) } }, { status });
+    renderDocument(
+      { data, info: { generatedAt: now(), revalidate: cached ? revalidateOf(env) : null, buildId: buildIdOf(env) } },
+      { status },
+    );
 
   function isrFor(env: Env) {
     const revalidate = revalidateOf(env);
@@ -71,7 +80,13 @@ export function createShop(options: ShopOptions = {}) {
       routes: [
         { path: "/", revalidate, tags: ["catalogue", "products"] },
         // Only the catalogue's products: /products/<anything else> is a 404 with no render of a product and no KV.
-        { path: "/products/:id", revalidate, tags: ({ id }) => [`product:${id}`, "products"], staticParams: () => productIds().map((id) => ({ id })), dynamicParams: false },
+        {
+          path: "/products/:id",
+          revalidate,
+          tags: ({ id }) => [`product:${id}`, "products"],
+          staticParams: () => productIds().map((id) => ({ id })),
+          dynamicParams: false,
+        },
         // No staticParams: not prerendered, so its first request is a MISS; an unknown id's 404 is stored briefly, within the budget.
         { path: "/products/:id/reviews", revalidate, tags: ({ id }) => [`product:${id}`, "products"] },
       ],

@@ -27,7 +27,11 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 /** The hash a line carries: key, metadata and expiration as JSON, then the value's bytes. */
 export function recordHash(key: string, metadata: unknown, expiration: number | null, value: Uint8Array): string {
-  return createHash("sha256").update(JSON.stringify([key, metadata ?? null, expiration ?? null])).update("\n").update(value).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify([key, metadata ?? null, expiration ?? null]))
+    .update("\n")
+    .update(value)
+    .digest("hex");
 }
 
 /** What checking a line found. */
@@ -47,10 +51,12 @@ async function entryProblem(kvKey: string, bytes: Uint8Array, metadata: unknown)
   const md = parseMetadata(metadata);
   if (!md || !(kvKey.startsWith(ENTRY_PREFIX) || kvKey.startsWith(HASHED_PREFIX))) return {};
   if (md.z !== bytes.byteLength) return { problem: `it is ${bytes.byteLength} bytes, its metadata says ${md.z}` };
-  if (md.h !== undefined && createHash("sha256").update(bytes).digest("base64url").slice(0, md.h.length) !== md.h) return { problem: "its bytes do not match its content hash (metadata h)" };
+  if (md.h !== undefined && createHash("sha256").update(bytes).digest("base64url").slice(0, md.h.length) !== md.h)
+    return { problem: "its bytes do not match its content hash (metadata h)" };
   try {
     const entry = await decodeEntry(bytes as Uint8Array<ArrayBuffer>); // every part's CRC-32 (or gzip trailer) checked
-    if ((await kvKeyFor("", entry.key)) !== kvKey) return { problem: `it holds the entry of ${JSON.stringify(entry.key.slice(0, 80))}, stored under another key` };
+    if ((await kvKeyFor("", entry.key)) !== kvKey)
+      return { problem: `it holds the entry of ${JSON.stringify(entry.key.slice(0, 80))}, stored under another key` };
     return { build: buildIdOf(entry.key) };
   } catch (error) {
     return { problem: (error as Error).message };
@@ -60,7 +66,11 @@ async function entryProblem(kvKey: string, bytes: Uint8Array, metadata: unknown)
 /** Checks one line of `file`; throws a CliError naming the line when the file is damaged or not a backup. */
 export async function checkLine(file: string, n: number, text: string): Promise<CheckedLine> {
   const bad = (what: string) =>
-    new CliError("ERR_IMPORT_FILE", `${file} line ${n}: ${what}`, "import reads files written by `edge-isr export`: one JSON object per line with \"key\", \"value\" (base64), \"metadata\" and \"expiration\". Fix or remove that line; nothing was written.");
+    new CliError(
+      "ERR_IMPORT_FILE",
+      `${file} line ${n}: ${what}`,
+      'import reads files written by `edge-isr export`: one JSON object per line with "key", "value" (base64), "metadata" and "expiration". Fix or remove that line; nothing was written.',
+    );
   let line: Partial<BackupLine>;
   try {
     line = JSON.parse(text) as Partial<BackupLine>;
@@ -68,11 +78,13 @@ export async function checkLine(file: string, n: number, text: string): Promise<
     throw bad(`not JSON (${(error as Error).message})`);
   }
   if (typeof line !== "object" || line === null || Array.isArray(line)) throw bad("not a JSON object");
-  if (typeof line.key !== "string" || line.key.length === 0) throw bad("\"key\" must be a non-empty string");
+  if (typeof line.key !== "string" || line.key.length === 0) throw bad('"key" must be a non-empty string');
   const keyBytes = Buffer.byteLength(line.key, "utf8");
-  if (keyBytes > KVLimits.maxKeyBytes) throw bad(`key ${JSON.stringify(line.key.slice(0, 60))}… is ${keyBytes} bytes, over KV's limit of ${KVLimits.maxKeyBytes}`);
+  if (keyBytes > KVLimits.maxKeyBytes)
+    throw bad(`key ${JSON.stringify(line.key.slice(0, 60))}… is ${keyBytes} bytes, over KV's limit of ${KVLimits.maxKeyBytes}`);
   const key = JSON.stringify(line.key.slice(0, 120));
-  if (typeof line.value !== "string" || line.value.length % 4 !== 0 || !BASE64.test(line.value)) throw bad(`"value" of ${key} is not base64`);
+  if (typeof line.value !== "string" || line.value.length % 4 !== 0 || !BASE64.test(line.value))
+    throw bad(`"value" of ${key} is not base64`);
   const size = (line.value.length / 4) * 3 - (line.value.endsWith("==") ? 2 : line.value.endsWith("=") ? 1 : 0);
   if (size > KVLimits.maxValueBytes) {
     throw new CliError(
@@ -84,16 +96,27 @@ export async function checkLine(file: string, n: number, text: string): Promise<
   const metadata = line.metadata ?? null;
   if (metadata !== null) {
     const mdBytes = Buffer.byteLength(JSON.stringify(metadata), "utf8");
-    if (mdBytes > KVLimits.maxMetadataBytes) throw bad(`the metadata of ${key} is ${mdBytes} bytes, over KV's limit of ${KVLimits.maxMetadataBytes}`);
+    if (mdBytes > KVLimits.maxMetadataBytes)
+      throw bad(`the metadata of ${key} is ${mdBytes} bytes, over KV's limit of ${KVLimits.maxMetadataBytes}`);
   }
   const expiration = line.expiration ?? null;
-  if (expiration !== null && !(typeof expiration === "number" && Number.isInteger(expiration) && expiration > 0)) throw bad(`"expiration" of ${key} must be seconds since the epoch or null`);
-  if (line.sha256 !== undefined && (typeof line.sha256 !== "string" || !HEX64.test(line.sha256))) throw bad(`"sha256" of ${key} must be 64 hex digits`);
+  if (expiration !== null && !(typeof expiration === "number" && Number.isInteger(expiration) && expiration > 0))
+    throw bad(`"expiration" of ${key} must be seconds since the epoch or null`);
+  if (line.sha256 !== undefined && (typeof line.sha256 !== "string" || !HEX64.test(line.sha256)))
+    throw bad(`"sha256" of ${key} must be 64 hex digits`);
 
   const bytes = new Uint8Array(Buffer.from(line.value, "base64"));
-  const checked: CheckedLine = { line: { key: line.key, value: line.value, metadata, expiration, ...(line.sha256 ? { sha256: line.sha256 } : {}) }, bytes, hashed: line.sha256 !== undefined };
+  const checked: CheckedLine = {
+    line: { key: line.key, value: line.value, metadata, expiration, ...(line.sha256 ? { sha256: line.sha256 } : {}) },
+    bytes,
+    hashed: line.sha256 !== undefined,
+  };
   if (line.sha256 !== undefined && recordHash(line.key, metadata, expiration, bytes) !== line.sha256) {
-    throw new CliError("ERR_CHECKSUM", `${file} line ${n}: the record of ${key} does not match its sha256: the file was damaged after it was exported`, "restore the file from an intact copy (or export again); nothing was written.");
+    throw new CliError(
+      "ERR_CHECKSUM",
+      `${file} line ${n}: the record of ${key} does not match its sha256: the file was damaged after it was exported`,
+      "restore the file from an intact copy (or export again); nothing was written.",
+    );
   }
   if (line.key === BUILD_POINTER_KEY) {
     let pointer: unknown;
@@ -107,7 +130,11 @@ export async function checkLine(file: string, n: number, text: string): Promise<
   }
   const { problem, build } = await entryProblem(line.key, bytes, metadata);
   if (problem && !checked.hashed) {
-    throw new CliError("ERR_CHECKSUM", `${file} line ${n}: the entry ${key} does not check out: ${problem}`, "the file (written before export added checksums) was damaged, or the entry was already corrupt: restore the file from an intact copy or export again; nothing was written.");
+    throw new CliError(
+      "ERR_CHECKSUM",
+      `${file} line ${n}: the entry ${key} does not check out: ${problem}`,
+      "the file (written before export added checksums) was damaged, or the entry was already corrupt: restore the file from an intact copy or export again; nothing was written.",
+    );
   }
   if (problem) checked.corruptAtSource = problem;
   if (build !== undefined) checked.build = build;

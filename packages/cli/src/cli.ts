@@ -24,7 +24,11 @@ const program = new Command("edge-isr")
   .on("option:version", () => {
     const toolchain = findToolchain();
     console.log(`edge-isr ${CLI_VERSION}`);
-    console.log(toolchain ? `runs Workers on ${describeToolchain(toolchain)}, found ${foundWhere(toolchain)}` : `found no Miniflare from ${process.cwd()}`);
+    console.log(
+      toolchain
+        ? `runs Workers on ${describeToolchain(toolchain)}, found ${foundWhere(toolchain)}`
+        : `found no Miniflare from ${process.cwd()}`,
+    );
     process.exit(0);
   })
   .option("--cwd <dir>", "run as if edge-isr was started in <dir> (your app's directory)")
@@ -51,7 +55,11 @@ Examples:
     try {
       process.chdir(dir);
     } catch (error) {
-      throw new CliError("ERR_BAD_ARGUMENT", `--cwd ${JSON.stringify(dir)}: ${(error as Error).message}`, "pass the directory of your app (the one with its wrangler config), e.g. --cwd apps/demo.");
+      throw new CliError(
+        "ERR_BAD_ARGUMENT",
+        `--cwd ${JSON.stringify(dir)}: ${(error as Error).message}`,
+        "pass the directory of your app (the one with its wrangler config), e.g. --cwd apps/demo.",
+      );
     }
   });
 
@@ -63,7 +71,11 @@ type Target = KVTarget;
  * closing the target. `check` validates the flags before anything is opened;
  * `existing` commands never create local state (see openTarget).
  */
-const withTarget = (body: (target: Target, flags: Flags, positional: (string | undefined)[]) => Promise<void>, opts: { existing?: boolean; check?: (flags: Flags) => void } = {}) =>
+const withTarget =
+  (
+    body: (target: Target, flags: Flags, positional: (string | undefined)[]) => Promise<void>,
+    opts: { existing?: boolean; check?: (flags: Flags) => void } = {},
+  ) =>
   async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     const flags = command.opts() as Flags;
@@ -86,23 +98,31 @@ async function workerView(flags: Flags): Promise<WorkerView> {
     const { describeWorker } = await import("./worker.js");
     return await describeWorker(flags.worker as string | undefined);
   } catch (error) {
-    if (error instanceof CliError && (error.code === "ERR_WORKER_START" || error.code === "ERR_NO_PRERENDER_SUPPORT")) return { known: false, why: error.message };
+    if (error instanceof CliError && (error.code === "ERR_WORKER_START" || error.code === "ERR_NO_PRERENDER_SUPPORT"))
+      return { known: false, why: error.message };
     throw error;
   }
 }
 /** A flag that must be a whole number ≥ `min`. */
 function wholeNumber(flag: string, value: unknown, min: number, hint: string): void {
   const text = String(value);
-  if (!/^\d+$/.test(text) || Number(text) < min) throw new CliError("ERR_BAD_ARGUMENT", `${flag} ${JSON.stringify(text)} is not a whole number ≥ ${min}`, hint);
+  if (!/^\d+$/.test(text) || Number(text) < min)
+    throw new CliError("ERR_BAD_ARGUMENT", `${flag} ${JSON.stringify(text)} is not a whole number ≥ ${min}`, hint);
 }
-const workerOption = ["--worker <path>", "the built Worker's wrangler.json, asked which build it serves (default: dist/*/wrangler.json)"] as const;
+const workerOption = [
+  "--worker <path>",
+  "the built Worker's wrangler.json, asked which build it serves (default: dist/*/wrangler.json)",
+] as const;
 
 addTargetOptions(
   program
     .command("prerender")
     .description("render the app's static pages with its own built Worker and store them in KV")
     .option("--worker <path>", "the built Worker's wrangler.json (default: dist/*/wrangler.json, as vite build writes it)")
-    .option("--url <origin>", "prerender through a running server (vite dev, wrangler dev) whose Worker has EDGE_ISR_PRERENDER_TOKEN; export the same token")
+    .option(
+      "--url <origin>",
+      "prerender through a running server (vite dev, wrangler dev) whose Worker has EDGE_ISR_PRERENDER_TOKEN; export the same token",
+    )
     .option("--routes <file>", "render these paths instead (one per line, or a JSON array)")
     .option("--from-traffic <file>", "choose paths from a request log or analytics export (path,count per line, or JSON)")
     .option("--coverage <share>", "with --from-traffic: the fewest paths covering this share of requests", "0.9")
@@ -113,20 +133,34 @@ addTargetOptions(
     .option("--no-verify", "skip reading every entry back")
     .option("--since <date>", "never overwrite entries the runtime wrote after this (default: when the run starts)")
     .option("--strict", "count pages the Worker answers 404 or 410 as failures (by default they are reported as not found, exit 0)")
-    .addHelpText("after", "\nExamples:\n  $ vite build && edge-isr prerender --concurrency 16\n  $ EDGE_ISR_PRERENDER_TOKEN=$TOKEN edge-isr prerender --url http://localhost:5173"),
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ vite build && edge-isr prerender --concurrency 16\n  $ EDGE_ISR_PRERENDER_TOKEN=$TOKEN edge-isr prerender --url http://localhost:5173",
+    ),
 ).action(async (...args: unknown[]) => {
   const command = args[args.length - 1] as Command;
   const { runPrerender } = await import("./commands/prerender.js");
-  process.exitCode = await runPrerender(command.opts() as PrerenderFlags, interruptible("stopping: no new page starts; the pages under way finish…"));
+  process.exitCode = await runPrerender(
+    command.opts() as PrerenderFlags,
+    interruptible("stopping: no new page starts; the pages under way finish…"),
+  );
 });
 
-addTargetOptions(program.command("builds").description("list the builds stored in KV, with entries and sizes, and the one the Worker serves").option(...workerOption)).action(
-  withTarget(async (target, flags) => {
-    const { printBuilds, scanBuilds } = await import("./commands/builds.js");
-    const { servedBuild } = await import("./served.js");
-    const { builds, pointer } = await scanBuilds(target);
-    printBuilds(builds, servedBuild(pointer, await workerView(flags)));
-  }, { existing }),
+addTargetOptions(
+  program
+    .command("builds")
+    .description("list the builds stored in KV, with entries and sizes, and the one the Worker serves")
+    .option(...workerOption),
+).action(
+  withTarget(
+    async (target, flags) => {
+      const { printBuilds, scanBuilds } = await import("./commands/builds.js");
+      const { servedBuild } = await import("./served.js");
+      const { builds, pointer } = await scanBuilds(target);
+      printBuilds(builds, servedBuild(pointer, await workerView(flags)));
+    },
+    { existing },
+  ),
 );
 addTargetOptions(
   program
@@ -152,9 +186,17 @@ addTargetOptions(
   withTarget(
     async (target, flags) => {
       const { rollback } = await import("./commands/promote.js");
-      await rollback(target, { steps: Number(flags.steps), ...(flags.to ? { to: String(flags.to) } : {}), force: Boolean(flags.force), worker: await workerView(flags) });
+      await rollback(target, {
+        steps: Number(flags.steps),
+        ...(flags.to ? { to: String(flags.to) } : {}),
+        force: Boolean(flags.force),
+        worker: await workerView(flags),
+      });
     },
-    { existing, check: (flags) => wholeNumber("--steps", flags.steps, 1, "pass how many builds to go back, e.g. --steps 2 (or --to <build>).") },
+    {
+      existing,
+      check: (flags) => wholeNumber("--steps", flags.steps, 1, "pass how many builds to go back, e.g. --steps 2 (or --to <build>)."),
+    },
   ),
 );
 addTargetOptions(
@@ -169,9 +211,16 @@ addTargetOptions(
   withTarget(
     async (target, flags) => {
       const { prune } = await import("./commands/prune.js");
-      await prune(target, Number(flags.keep), { dryRun: Boolean(flags.dryRun), worker: await workerView(flags), keepBuilds: (flags.keepBuild as string[] | undefined) ?? [] });
+      await prune(target, Number(flags.keep), {
+        dryRun: Boolean(flags.dryRun),
+        worker: await workerView(flags),
+        keepBuilds: (flags.keepBuild as string[] | undefined) ?? [],
+      });
     },
-    { existing, check: (flags) => wholeNumber("--keep", flags.keep, 0, "pass how many builds to keep besides the served one, e.g. --keep 3.") },
+    {
+      existing,
+      check: (flags) => wholeNumber("--keep", flags.keep, 0, "pass how many builds to keep besides the served one, e.g. --keep 3."),
+    },
   ),
 );
 
@@ -187,7 +236,13 @@ addTargetOptions(
       const { gc } = await import("./commands/gc.js");
       await gc(target, { dryRun: Boolean(flags.dryRun), ...(flags.max === undefined ? {} : { max: Number(flags.max) }) });
     },
-    { existing, check: (flags) => (flags.max === undefined ? undefined : wholeNumber("--max", flags.max, 1, "pass how many entries to check in this run, e.g. --max 10000.")) },
+    {
+      existing,
+      check: (flags) =>
+        flags.max === undefined
+          ? undefined
+          : wholeNumber("--max", flags.max, 1, "pass how many entries to check in this run, e.g. --max 10000."),
+    },
   ),
 );
 
@@ -198,7 +253,7 @@ addTargetOptions(
     .option("--tag <tag...>", "tags to revalidate")
     .option("--path <path...>", "paths to revalidate (their implicit tags)")
     .option("--layout", "with --path: every page below each path")
-    .option("--stale", "mark them stale instead: served once more while they regenerate (Next's \"max\" profile)")
+    .option("--stale", 'mark them stale instead: served once more while they regenerate (Next\'s "max" profile)')
     .option("--expire", "expire them at once (the default)")
     .option("--endpoint <url>", "call the deployed revalidation endpoint instead of writing KV (secret from EDGE_ISR_SECRET)")
     .option("--cdn-zone <zoneId>", "also purge Cloudflare's CDN cache by these tags (Cache-Tag)"),
@@ -217,16 +272,24 @@ addTargetOptions(
     .option("--route <path>", "the entry serving this path: in the build the Worker serves")
     .option(...workerOption),
 ).action(
-  withTarget(async (target, flags, [key]) => {
-    const { inspect } = await import("./commands/inspect.js");
-    await inspect(target, { key, route: flags.route as string | undefined, worker: () => workerView(flags), binding: flags.binding });
-  }, { existing }),
+  withTarget(
+    async (target, flags, [key]) => {
+      const { inspect } = await import("./commands/inspect.js");
+      await inspect(target, { key, route: flags.route as string | undefined, worker: () => workerView(flags), binding: flags.binding });
+    },
+    { existing },
+  ),
 );
-addTargetOptions(program.command("export <file>").description("back up the namespace as JSON lines (values base64, each line with its sha256)")).action(
-  withTarget(async (target, _flags, [file]) => {
-    const { exportTo } = await import("./commands/export.js");
-    await exportTo(target, String(file), { signal: interruptible("stopping: removing the partial file…") });
-  }, { existing }),
+addTargetOptions(
+  program.command("export <file>").description("back up the namespace as JSON lines (values base64, each line with its sha256)"),
+).action(
+  withTarget(
+    async (target, _flags, [file]) => {
+      const { exportTo } = await import("./commands/export.js");
+      await exportTo(target, String(file), { signal: interruptible("stopping: removing the partial file…") });
+    },
+    { existing },
+  ),
 );
 addTargetOptions(
   program
@@ -236,7 +299,10 @@ addTargetOptions(
 ).action(
   withTarget(async (target, flags, [file]) => {
     const { importFrom } = await import("./commands/import.js");
-    await importFrom(target, String(file), { withPointer: Boolean(flags.withPointer), signal: interruptible("stopping: no new write starts; the writes under way finish…") });
+    await importFrom(target, String(file), {
+      withPointer: Boolean(flags.withPointer),
+      signal: interruptible("stopping: no new write starts; the writes under way finish…"),
+    });
   }),
 );
 addTargetOptions(
@@ -249,7 +315,12 @@ addTargetOptions(
     async (target, flags) => {
       const { watch } = await import("./commands/watch.js");
       const interval = flags.interval === undefined ? undefined : Number(flags.interval);
-      await watch(target, { ...(interval === undefined ? {} : { intervalMs: interval }), remote: Boolean(flags.remote), signal: interruptible("stopped watching"), onEvent: (line) => console.log(line) });
+      await watch(target, {
+        ...(interval === undefined ? {} : { intervalMs: interval }),
+        remote: Boolean(flags.remote),
+        signal: interruptible("stopped watching"),
+        onEvent: (line) => console.log(line),
+      });
     },
     { existing },
   ),
@@ -257,7 +328,9 @@ addTargetOptions(
 
 program
   .command("init")
-  .description("add edge-isr to this Vite + @cloudflare/vite-plugin project: the KV binding, the coordinator, a starter Worker if none, the build step")
+  .description(
+    "add edge-isr to this Vite + @cloudflare/vite-plugin project: the KV binding, the coordinator, a starter Worker if none, the build step",
+  )
   .option("--dry-run", "say what would change; write nothing")
   .addHelpText("after", "\nRun it again at any time: what is there is kept, and it says so.")
   .action(async (flags: { dryRun?: boolean }) => {

@@ -44,14 +44,22 @@ export function parseConfigText(file: string, text: string): object {
   try {
     return (file.endsWith(".toml") ? parseToml(text) : parseJsonc(text)) as object;
   } catch (error) {
-    throw new CliError("ERR_CONFIG_NOT_FOUND", `${file} could not be parsed: ${(error as Error).message.split("\n")[0]}`, "fix the syntax error it names.");
+    throw new CliError(
+      "ERR_CONFIG_NOT_FOUND",
+      `${file} could not be parsed: ${(error as Error).message.split("\n")[0]}`,
+      "fix the syntax error it names.",
+    );
   }
 }
 
 export function readWranglerConfig(path: string): WranglerConfig {
   const full = resolve(path);
   if (!existsSync(full)) {
-    throw new CliError("ERR_CONFIG_NOT_FOUND", `no wrangler configuration at ${full}`, "run the command from your project root, or pass --config <path to wrangler.toml>.");
+    throw new CliError(
+      "ERR_CONFIG_NOT_FOUND",
+      `no wrangler configuration at ${full}`,
+      "run the command from your project root, or pass --config <path to wrangler.toml>.",
+    );
   }
   return { ...parseConfigText(full, readFileSync(full, "utf8")), path: full } as WranglerConfig;
 }
@@ -60,7 +68,11 @@ export function readWranglerConfig(path: string): WranglerConfig {
 export function findSourceConfig(explicit?: string): WranglerConfig {
   if (explicit) return readWranglerConfig(explicit);
   for (const name of ["wrangler.toml", "wrangler.jsonc", "wrangler.json"]) if (existsSync(name)) return readWranglerConfig(name);
-  throw new CliError("ERR_CONFIG_NOT_FOUND", `no wrangler.toml, wrangler.jsonc or wrangler.json in ${process.cwd()}`, "run the command in your app's directory (or pass --cwd <dir>), or pass --config <path>.");
+  throw new CliError(
+    "ERR_CONFIG_NOT_FOUND",
+    `no wrangler.toml, wrangler.jsonc or wrangler.json in ${process.cwd()}`,
+    "run the command in your app's directory (or pass --cwd <dir>), or pass --config <path>.",
+  );
 }
 
 /**
@@ -117,10 +129,19 @@ export function findBuiltWorker(explicit?: string): WranglerConfig & { main: str
     }
   }
   if (!path) {
-    throw new CliError("ERR_WORKER_NOT_BUILT", "found no built Worker (dist/<name>/wrangler.json)", "run `vite build` first (with @cloudflare/vite-plugin), or pass --worker <path to the built wrangler.json>.");
+    throw new CliError(
+      "ERR_WORKER_NOT_BUILT",
+      "found no built Worker (dist/<name>/wrangler.json)",
+      "run `vite build` first (with @cloudflare/vite-plugin), or pass --worker <path to the built wrangler.json>.",
+    );
   }
   const config = readWranglerConfig(path);
-  if (!config.main) throw new CliError("ERR_WORKER_NOT_BUILT", `${config.path} names no "main" module`, "point --worker at the wrangler.json that `vite build` wrote next to the built Worker.");
+  if (!config.main)
+    throw new CliError(
+      "ERR_WORKER_NOT_BUILT",
+      `${config.path} names no "main" module`,
+      "point --worker at the wrangler.json that `vite build` wrote next to the built Worker.",
+    );
   const main = resolve(dirname(config.path), config.main);
   if (!existsSync(main)) throw new CliError("ERR_WORKER_NOT_BUILT", `the built Worker ${main} does not exist`, "run `vite build` again.");
   return { ...config, main };

@@ -35,7 +35,8 @@ export function formatTable(header: string[], rows: string[][], right: number[] 
 }
 
 /** A few names, then how many more. */
-export const some = (names: string[], shown = 5) => (names.length > shown ? `${names.slice(0, shown).join(", ")} and ${names.length - shown} more` : names.join(", "));
+export const some = (names: string[], shown = 5) =>
+  names.length > shown ? `${names.slice(0, shown).join(", ")} and ${names.length - shown} more` : names.join(", ");
 
 /** `1234567` → `1,234,567`. */
 export const count = (n: number) => n.toLocaleString("en-US");

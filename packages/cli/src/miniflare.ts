@@ -50,7 +50,10 @@ export interface KVBinding {
   getWithMetadata(key: string, type: "arrayBuffer"): Promise<{ value: ArrayBuffer | null; metadata: unknown }>;
   put(key: string, value: Uint8Array | ArrayBuffer | string, options?: { metadata?: unknown; expiration?: number }): Promise<void>;
   delete(key: string): Promise<void>;
-  list(options: { prefix?: string; cursor?: string }): Promise<{ keys: { name: string; expiration?: number; metadata?: unknown }[]; list_complete: boolean; cursor?: string }>;
+  list(options: {
+    prefix?: string;
+    cursor?: string;
+  }): Promise<{ keys: { name: string; expiration?: number; metadata?: unknown }[]; list_complete: boolean; cursor?: string }>;
 }
 
 /** Miniflare 4's options for `spec` (what Miniflare 5 converts from). */
@@ -58,7 +61,9 @@ function v4Options(spec: WorkerSpec, major: number): Record<string, unknown> {
   const state = spec.persistTo === false ? undefined : join(resolve(spec.persistTo), "v3");
   return {
     ...(spec.name ? { name: spec.name } : {}),
-    ...("script" in spec.source ? { modules: true, script: spec.source.script } : { modules: spec.source.modules, modulesRoot: spec.source.modulesRoot }),
+    ...("script" in spec.source
+      ? { modules: true, script: spec.source.script }
+      : { modules: spec.source.modules, modulesRoot: spec.source.modulesRoot }),
     compatibilityDate: spec.compatibilityDate,
     compatibilityFlags: spec.compatibilityFlags ?? [],
     kvNamespaces: spec.kvNamespaces,
@@ -96,7 +101,8 @@ export async function startMiniflare(spec: WorkerSpec): Promise<MiniflareLike> {
 }
 
 /** Miniflare's and workerd's way of saying a compatibility date is too new for them. */
-const TOO_NEW_DATE = /requires compatibility date "([^"]+)", but the newest date supported by this server binary is "([^"]+)"|Compatibility date "([^"]+)" is in the future/;
+const TOO_NEW_DATE =
+  /requires compatibility date "([^"]+)", but the newest date supported by this server binary is "([^"]+)"|Compatibility date "([^"]+)" is in the future/;
 
 /**
  * The coded error for a Worker the toolchain cannot run because they disagree

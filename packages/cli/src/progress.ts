@@ -17,7 +17,12 @@ export function progress(total: number, label: string, unit: string, enabled = t
   if (!enabled || total === 0) return silent;
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label.padEnd(9)} [{bar}] {value}/{total} ${unit} ({percentage}%)`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+      {
+        format: `${label.padEnd(9)} [{bar}] {value}/{total} ${unit} ({percentage}%)`,
+        hideCursor: true,
+        clearOnComplete: true,
+        stream: process.stderr,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0);

@@ -17,6 +17,7 @@ export async function openTarget(flags: TargetFlags, opts: { existing?: boolean 
   const namespaceId = namespaceIdFor(config, flags.binding, flags.env, { remote: flags.remote });
   // The Cloudflare client is loaded only by the commands that go remote.
   if (flags.remote) return (await import("./kv/remote.js")).openRemote({ namespaceId });
-  if (opts.existing && !hasLocalNamespace(flags.persistTo, namespaceId)) throw noLocalState(flags.persistTo, namespaceId, flags.binding, config.path);
+  if (opts.existing && !hasLocalNamespace(flags.persistTo, namespaceId))
+    throw noLocalState(flags.persistTo, namespaceId, flags.binding, config.path);
   return openLocal(flags.persistTo, namespaceId);
 }

@@ -58,7 +58,13 @@ function toolchainAt(from: string, fallback: boolean, via: string, viaDir: strin
   if (!dir) return undefined;
   const version = readPackage(dir).version;
   const workerdDir = packageDir("workerd", dir);
-  return { via, from, fallback, miniflare: { version, major: Number(version.split(".")[0]), dir }, workerd: workerdDir ? readPackage(workerdDir).version : undefined };
+  return {
+    via,
+    from,
+    fallback,
+    miniflare: { version, major: Number(version.split(".")[0]), dir },
+    workerd: workerdDir ? readPackage(workerdDir).version : undefined,
+  };
 }
 
 /** Where edge-isr itself is installed: the folder of its package.json (from dist/chunks/ or src/). */
@@ -70,7 +76,10 @@ function ownDir(): string {
 
 /** Finds the toolchain's Miniflare from `appDir`, then from edge-isr's own install; undefined when there is none. */
 export function findToolchain(appDir: string = process.cwd(), fallbackDir: string = ownDir()): Toolchain | undefined {
-  for (const [from, fallback] of [[appDir, false], [fallbackDir, true]] as const) {
+  for (const [from, fallback] of [
+    [appDir, false],
+    [fallbackDir, true],
+  ] as const) {
     for (const provider of PROVIDERS) {
       const providerDir = packageDir(provider, from);
       const found = providerDir && toolchainAt(from, fallback, `${provider} ${readPackage(providerDir).version}`, providerDir);
@@ -93,7 +102,8 @@ let loaded: Promise<{ module: MiniflareModule; toolchain: Toolchain }> | undefin
 let current: Toolchain | undefined;
 
 /** Where a toolchain was found, in words. */
-export const foundWhere = (t: Toolchain) => (t.fallback ? `beside edge-isr (${t.from}), the app's directory having none` : `from ${t.from}`);
+export const foundWhere = (t: Toolchain) =>
+  t.fallback ? `beside edge-isr (${t.from}), the app's directory having none` : `from ${t.from}`;
 
 /** The toolchain this process loaded, if any (for error messages). */
 export const loadedToolchain = () => current;

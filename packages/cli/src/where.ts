@@ -45,7 +45,8 @@ export function statesBelow(root: string, binding: string): string[] {
     } catch {
       return;
     }
-    for (const entry of entries) if (entry.isDirectory() && !entry.name.startsWith(".") && !SKIPPED.has(entry.name)) visit(join(dir, entry.name), depth + 1);
+    for (const entry of entries)
+      if (entry.isDirectory() && !entry.name.startsWith(".") && !SKIPPED.has(entry.name)) visit(join(dir, entry.name), depth + 1);
   };
   visit(resolve(root), 0);
   return found.sort();
@@ -65,7 +66,11 @@ export function elsewhereHint(binding: string): string | undefined {
 export function noLocalState(persistTo: string, namespaceId: string, binding: string, configPath: string): CliError {
   const others = localNamespaces(persistTo);
   const where = resolve(persistTo);
-  const holds = others.length ? `; that state holds namespace(s) ${others.join(", ")}` : existsSync(where) ? "" : " (the directory does not exist)";
+  const holds = others.length
+    ? `; that state holds namespace(s) ${others.join(", ")}`
+    : existsSync(where)
+      ? ""
+      : " (the directory does not exist)";
   return new CliError(
     "ERR_NO_LOCAL_STATE",
     `no local state at ${where} for namespace ${namespaceId} (binding "${binding}" in ${configPath})${holds}`,

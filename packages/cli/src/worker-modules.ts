@@ -28,9 +28,13 @@ export function globRegExp(glob: string): RegExp {
   let out = "";
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
-    if (glob.startsWith("**/", i)) (out += "(?:.*/)?"), (i += 2);
-    else if (glob.startsWith("**", i)) (out += ".*"), (i += 1);
-    else if (c === "*") out += "[^/]*";
+    if (glob.startsWith("**/", i)) {
+      out += "(?:.*/)?";
+      i += 2;
+    } else if (glob.startsWith("**", i)) {
+      out += ".*";
+      i += 1;
+    } else if (c === "*") out += "[^/]*";
     else if (c === "?") out += "[^/]";
     else out += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
   }
@@ -46,7 +50,9 @@ function filesBelow(dir: string): string[] {
 /** The main module, then every other file a rule gives a module type (source maps and the config match none). */
 export function builtModules(main: string, rules: ModuleRule[] = []): WorkerModule[] {
   const root = dirname(resolve(main));
-  const compiled = [...rules, ...DEFAULT_RULES].filter((rule) => TYPES.has(rule.type)).map((rule) => ({ type: rule.type as WorkerModule["type"], globs: rule.globs.map(globRegExp) }));
+  const compiled = [...rules, ...DEFAULT_RULES]
+    .filter((rule) => TYPES.has(rule.type))
+    .map((rule) => ({ type: rule.type as WorkerModule["type"], globs: rule.globs.map(globRegExp) }));
   const modules: WorkerModule[] = [{ type: "ESModule", path: resolve(main) }];
   for (const file of filesBelow(root).sort()) {
     if (file === resolve(main)) continue;

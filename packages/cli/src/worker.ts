@@ -32,7 +32,10 @@ function ownDurableObjects(worker: BuiltWorker): Record<string, { className: str
  * Runs a built Worker on the project's Miniflare: its modules, vars, Durable Objects, KV
  * namespaces (persisted in `persistTo`'s state, or in memory) and `bindings`.
  */
-export async function runBuiltWorker(worker: BuiltWorker, opts: { kvNamespaces: Record<string, string>; persistTo: string | false; bindings: Record<string, string> }): Promise<MiniflareLike> {
+export async function runBuiltWorker(
+  worker: BuiltWorker,
+  opts: { kvNamespaces: Record<string, string>; persistTo: string | false; bindings: Record<string, string> },
+): Promise<MiniflareLike> {
   try {
     return await startMiniflare({
       ...(worker.name ? { name: worker.name } : {}),
@@ -55,14 +58,18 @@ export async function runBuiltWorker(worker: BuiltWorker, opts: { kvNamespaces: 
 }
 
 /** Every KV namespace a built Worker binds, binding → the id its local state uses. */
-export const builtNamespaces = (worker: BuiltWorker) => Object.fromEntries((worker.kv_namespaces ?? []).map((ns) => [ns.binding, localNamespaceId(ns)]));
+export const builtNamespaces = (worker: BuiltWorker) =>
+  Object.fromEntries((worker.kv_namespaces ?? []).map((ns) => [ns.binding, localNamespaceId(ns)]));
 
 /** A request function for a Worker run in Miniflare (its Response is undici's; callers use only the standard part). */
-export const sendTo = (mf: MiniflareLike): WorkerFetch => (path, headers) => mf.dispatchFetch(`${WORKER_ORIGIN}${path}`, { headers });
+export const sendTo =
+  (mf: MiniflareLike): WorkerFetch =>
+  (path, headers) =>
+    mf.dispatchFetch(`${WORKER_ORIGIN}${path}`, { headers });
 
 /** What the built Worker serves, or why that is unknown. */
 export type WorkerView =
-  | { known: true; /** the built wrangler.json, relative to the current directory */ path: string; buildId: string; buildPointer: boolean }
+  | { known: true /** the built wrangler.json, relative to the current directory */; path: string; buildId: string; buildPointer: boolean }
   | { known: false; why: string };
 
 /** "the built Worker (dist/app/wrangler.json, build b1)". */
@@ -81,7 +88,11 @@ export async function describeWorker(explicit?: string): Promise<WorkerView> {
     return { known: false, why: `found no built Worker in ${process.cwd()} (${error.message})` };
   }
   const token = randomUUID();
-  const mf = await runBuiltWorker(worker, { kvNamespaces: builtNamespaces(worker), persistTo: false, bindings: { EDGE_ISR_PRERENDER_TOKEN: token } });
+  const mf = await runBuiltWorker(worker, {
+    kvNamespaces: builtNamespaces(worker),
+    persistTo: false,
+    bindings: { EDGE_ISR_PRERENDER_TOKEN: token },
+  });
   const path = relative(process.cwd(), worker.path) || worker.path;
   try {
     const manifest = await readManifest(sendTo(mf), token, `the built Worker ${path}`);

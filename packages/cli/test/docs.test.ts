@@ -18,8 +18,21 @@ function sources(): string[] {
     }
   }
   const walk = (dir: string): string[] =>
-    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(`${dir}/${e.name}`) : /\.(tsx?|mjs)$/.test(e.name) ? [`${dir}/${e.name}`] : []));
-  return [...files.filter((f) => { try { readFileSync(join(ROOT, f)); return true; } catch { return false; } }), ...walk("apps/demo/src"), ...walk("packages/cli/src")];
+    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(`${dir}/${e.name}`) : /\.(tsx?|mjs)$/.test(e.name) ? [`${dir}/${e.name}`] : [],
+    );
+  return [
+    ...files.filter((f) => {
+      try {
+        readFileSync(join(ROOT, f));
+        return true;
+      } catch {
+        return false;
+      }
+    }),
+    ...walk("apps/demo/src"),
+    ...walk("packages/cli/src"),
+  ];
 }
 
 /** Code a person would copy: inline `code`, <code> elements, code blocks, and the CLI's own hint strings. */
@@ -67,8 +80,12 @@ interface Grammar {
 
 function grammar(help: string, command: string): Grammar {
   const usage = new RegExp(`^Usage: edge-isr ${command} (.*)$`, "m").exec(help)?.[1] ?? "";
-  const options = new Map<string, "flag" | "value" | "values">([["--cwd", "value"], ["--help", "flag"]]);
-  for (const m of help.matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)(?: ([<[][^>\]]*[>\]]))?/gm)) options.set(m[1]!, !m[2] ? "flag" : m[2].includes("...") ? "values" : "value");
+  const options = new Map<string, "flag" | "value" | "values">([
+    ["--cwd", "value"],
+    ["--help", "flag"],
+  ]);
+  for (const m of help.matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)(?: ([<[][^>\]]*[>\]]))?/gm))
+    options.set(m[1]!, !m[2] ? "flag" : m[2].includes("...") ? "values" : "value");
   return { positional: (usage.replace("[options]", "").match(/[<[][^>\]]+[>\]]/g) ?? []).length, options };
 }
 
@@ -102,12 +119,12 @@ describe("commands in the docs", () => {
     const commands = listed(main.stdout);
     expect(commands).toContain("prune");
     const helps = await Promise.all(commands.map((command) => runCli([command, "--help"], { cwd: ROOT })));
-    commands.forEach((command, i) => grammars.set(command, grammar(helps[i]!.stdout, command)));
+    for (const [i, command] of commands.entries()) grammars.set(command, grammar(helps[i]!.stdout, command));
     // Commands with their own subcommands (`edge-isr vinext prerender`): each one's grammar, by "command sub".
     const nested = commands.flatMap((command, i) => listed(helps[i]!.stdout).map((sub) => `${command} ${sub}`));
     expect(nested).toContain("vinext prerender");
     const nestedHelps = await Promise.all(nested.map((name) => runCli([...name.split(" "), "--help"], { cwd: ROOT })));
-    nested.forEach((name, i) => grammars.set(name, grammar(nestedHelps[i]!.stdout, name)));
+    for (const [i, name] of nested.entries()) grammars.set(name, grammar(nestedHelps[i]!.stdout, name));
   }, 120_000);
 
   it("name real subcommands, with options they have and no more arguments than they take", () => {

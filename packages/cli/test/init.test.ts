@@ -12,7 +12,7 @@ import { parse as parseToml } from "smol-toml";
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../src/config.js";
 import { init, type InitOptions } from "../src/commands/init.js";
-import { CliError } from "../src/errors.js";
+import type { CliError } from "../src/errors.js";
 
 /** A project directory with these files. */
 function project(files: Record<string, string>): string {
@@ -27,7 +27,9 @@ function project(files: Record<string, string>): string {
 /** Every file below `dir`, path → text. */
 function snapshot(dir: string): Record<string, string> {
   const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-  return Object.fromEntries(files.map((e) => [join(e.parentPath, e.name).slice(dir.length + 1), readFileSync(join(e.parentPath, e.name), "utf8")]));
+  return Object.fromEntries(
+    files.map((e) => [join(e.parentPath, e.name).slice(dir.length + 1), readFileSync(join(e.parentPath, e.name), "utf8")]),
+  );
 }
 
 function run(dir: string, opts: Partial<InitOptions> = {}) {
@@ -89,14 +91,22 @@ describe("edge-isr init", () => {
     const before = snapshot(dir);
     const { steps, out } = run(dir, { dryRun: true });
     expect(snapshot(dir)).toEqual(before);
-    expect(steps.filter((s) => s.changed).map((s) => s.file)).toEqual([...Array(6).fill("wrangler.jsonc"), "worker/index.ts", "package.json"]);
+    expect(steps.filter((s) => s.changed).map((s) => s.file)).toEqual([
+      ...Array(6).fill("wrangler.jsonc"),
+      "worker/index.ts",
+      "package.json",
+    ]);
     expect(out).toContain('+ package.json: would add scripts.build = "vite build && edge-isr prerender"');
     expect(out).toContain("dry run: nothing written");
   });
 
   it("in a TOML project with a Worker: appends tables, keeps the Worker, exports the coordinator from it, and says what routes need", () => {
     const toml = `# my app\nname = "app"\nmain = "src/worker.ts"\ncompatibility_date = "2026-04-01"\n\n[env.production]\nname = "app-prod"\n`;
-    const dir = project({ "package.json": packageJson(), "wrangler.toml": toml, "src/worker.ts": "export default { fetch: () => new Response('hi') };\n" });
+    const dir = project({
+      "package.json": packageJson(),
+      "wrangler.toml": toml,
+      "src/worker.ts": "export default { fetch: () => new Response('hi') };\n",
+    });
     const { out } = run(dir, { coordinator: true });
     const text = readFileSync(join(dir, "wrangler.toml"), "utf8");
     expect(text.startsWith(toml.trimEnd())).toBe(true); // appended, nothing rewritten
@@ -105,7 +115,9 @@ describe("edge-isr init", () => {
     expect(config.durable_objects.bindings).toEqual([{ name: "EDGE_ISR_COORDINATOR", class_name: "EdgeIsrCoordinator" }]);
     expect(config.migrations).toEqual([{ tag: "edge-isr-v1", new_sqlite_classes: ["EdgeIsrCoordinator"] }]);
     expect(config.env.production.kv_namespaces).toBeUndefined(); // environments are the user's: named, not edited
-    expect(readFileSync(join(dir, "src/worker.ts"), "utf8")).toBe("export default { fetch: () => new Response('hi') };\n\nexport { EdgeIsrCoordinator } from \"@edge-isr/kv-cache-handler\";\n");
+    expect(readFileSync(join(dir, "src/worker.ts"), "utf8")).toBe(
+      "export default { fetch: () => new Response('hi') };\n\nexport { EdgeIsrCoordinator } from \"@edge-isr/kv-cache-handler\";\n",
+    );
     expect(out).toContain("[env.production] binds no CACHE");
     expect(out).toContain("does not call createISR yet");
     expect(run(dir, { coordinator: true }).steps.filter((s) => s.changed)).toEqual([]);
@@ -119,7 +131,10 @@ describe("edge-isr init", () => {
   });
 
   it("the starter with the coordinator binds it and hands it to KVCacheHandler", () => {
-    const dir = project({ "package.json": packageJson(), "wrangler.json": `{\n\t"name": "app",\n\t"compatibility_date": "2026-10-01"\n}\n` });
+    const dir = project({
+      "package.json": packageJson(),
+      "wrangler.json": `{\n\t"name": "app",\n\t"compatibility_date": "2026-10-01"\n}\n`,
+    });
     run(dir, { coordinator: true });
     const worker = readFileSync(join(dir, "worker/index.ts"), "utf8");
     expect(worker).toContain('export { EdgeIsrCoordinator } from "@edge-isr/kv-cache-handler";');

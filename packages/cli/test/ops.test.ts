@@ -131,7 +131,12 @@ async function dump(target: KVTarget) {
   const out: { name: string; metadata: unknown; expiration: number | undefined; value: string }[] = [];
   for (const listed of await listAll(target, "")) {
     const hit = await target.get(listed.name);
-    out.push({ name: listed.name, metadata: listed.metadata ?? null, expiration: listed.expiration, value: Buffer.from(hit!.value).toString("hex") });
+    out.push({
+      name: listed.name,
+      metadata: listed.metadata ?? null,
+      expiration: listed.expiration,
+      value: Buffer.from(hit!.value).toString("hex"),
+    });
   }
   return out;
 }
@@ -169,7 +174,9 @@ describe("builds", () => {
     printBuilds(builds, servedBuild({ current: "b1", previous: [], promotedAt: 1 }, reads()));
     expect(lines[0]).toMatch(/^build\s+entries\s+stored\s+raw\s+newest/);
     expect(lines.find((l) => l.startsWith("b1"))).toMatch(/^b1\s+3\s+[\d.]+ (B|KiB)\s+[\d.]+ (B|KiB)\s+.*← served \(pointer\)$/);
-    expect(lines.at(-1)!.trim()).toBe("serving b1: the build pointer names it, and the built Worker (dist/app/wrangler.json, build b0) reads the pointer");
+    expect(lines.at(-1)!.trim()).toBe(
+      "serving b1: the build pointer names it, and the built Worker (dist/app/wrangler.json, build b0) reads the pointer",
+    );
 
     // A Worker that does not read the pointer serves its own build; the pointer is marked as ignored.
     lines = captureLog();
@@ -239,12 +246,17 @@ describe("builds", () => {
   it("promote and rollback refuse, writing nothing, when the Worker does not read the pointer or cannot be described", async () => {
     const { target: inner } = await fresh();
     await seed(inner, ["served:/a", "b2:/a"]);
-    await inner.put({ key: BUILD_POINTER_KEY, value: new TextEncoder().encode(JSON.stringify({ current: "b2", previous: ["served"], promotedAt: 1 })) });
+    await inner.put({
+      key: BUILD_POINTER_KEY,
+      value: new TextEncoder().encode(JSON.stringify({ current: "b2", previous: ["served"], promotedAt: 1 })),
+    });
     const { target, writes } = counting(inner);
 
     const ignored = await rejection(promote(target, "b2", switching(ignores("served"))));
     expect(ignored.code).toBe("ERR_POINTER_IGNORED");
-    expect(ignored.message).toBe("cannot promote b2: the built Worker (dist/app/wrangler.json, build served) does not read the build pointer: it serves served whatever the pointer says");
+    expect(ignored.message).toBe(
+      "cannot promote b2: the built Worker (dist/app/wrangler.json, build served) does not read the build pointer: it serves served whatever the pointer says",
+    );
     expect(ignored.hint).toContain("buildPointer: { kv: (env) => env.CACHE }");
     expect((await rejection(rollback(target, switching(ignores("served"))))).code).toBe("ERR_POINTER_IGNORED");
 
@@ -259,7 +271,9 @@ describe("builds", () => {
     const lines = captureLog();
     await promote(target, "b2", switching(ignores("served"), true));
     expect(writes()).toBe(1);
-    expect(lines.at(-1)).toMatch(/^warning: the built Worker .* does not read the build pointer: it serves served whatever the pointer says; the pointer was written anyway \(--force\)$/);
+    expect(lines.at(-1)).toMatch(
+      /^warning: the built Worker .* does not read the build pointer: it serves served whatever the pointer says; the pointer was written anyway \(--force\)$/,
+    );
   });
 
   it("rollback writes the pointer once and serves the previous build again, or one --steps/--to further back", async () => {
@@ -324,7 +338,9 @@ describe("builds", () => {
     expect((await listBuilds(inner)).map((b) => b.id).sort()).toEqual(["b1", "b2", "b3", "b4", "b5"]);
     expect(lines.some((l) => l.startsWith("would delete 4 entries") && l.includes("dry run"))).toBe(true);
     // It says what it kept and why.
-    expect(lines).toContain("kept b2: served: the build pointer names it, and the built Worker (dist/app/wrangler.json, build b1) reads the pointer; the build pointer names it");
+    expect(lines).toContain(
+      "kept b2: served: the build pointer names it, and the built Worker (dist/app/wrangler.json, build b1) reads the pointer; the build pointer names it",
+    );
     expect(lines).toContain("kept b1: the Worker's own build: it serves it whenever the pointer is missing or unreadable");
     expect(lines).toContain("kept b5: one of the 1 newest other build(s) (--keep 1)");
 
@@ -351,7 +367,10 @@ describe("builds", () => {
     const t0 = Date.now() - 600_000;
     await seed(inner, ["build-20261202022654:/a", "build-20261202022654:/b"], { at: t0 });
     await seed(inner, ["build-B:/a"], { at: t0 + 1000 });
-    await inner.put({ key: BUILD_POINTER_KEY, value: new TextEncoder().encode(JSON.stringify({ current: "build-B", previous: [], promotedAt: 1 })) });
+    await inner.put({
+      key: BUILD_POINTER_KEY,
+      value: new TextEncoder().encode(JSON.stringify({ current: "build-B", previous: [], promotedAt: 1 })),
+    });
     const { target, writes } = counting(inner);
 
     const unknown = await rejection(prune(target, 0, { dryRun: false, worker: { known: false, why: "found no built Worker in /repo" } }));
@@ -363,7 +382,9 @@ describe("builds", () => {
     const lines = captureLog();
     const result = await prune(target, 0, { dryRun: false, worker: ignores("build-20261202022654") });
     expect(result.deleted).toBe(0);
-    expect(lines).toContain("kept build-20261202022654: served: the built Worker (dist/app/wrangler.json, build build-20261202022654) serves its own build: it does not read the build pointer");
+    expect(lines).toContain(
+      "kept build-20261202022654: served: the built Worker (dist/app/wrangler.json, build build-20261202022654) serves its own build: it does not read the build pointer",
+    );
     expect(lines).toContain("kept build-B: the build pointer names it (the Worker does not read the pointer)");
     expect(writes()).toBe(0);
 
@@ -396,7 +417,12 @@ async function project() {
 }
 
 describe("purge", () => {
-  const tags = (key: string) => (key.endsWith("/p1") ? ["product:1", "products"] : key.startsWith("b1:/blog") ? ["_N_T_/blog/layout", "_N_T_" + key.slice(3)] : ["product:2", "products"]);
+  const tags = (key: string) =>
+    key.endsWith("/p1")
+      ? ["product:1", "products"]
+      : key.startsWith("b1:/blog")
+        ? ["_N_T_/blog/layout", `_N_T_${key.slice(3)}`]
+        : ["product:2", "products"];
 
   async function seeded() {
     const p = await project();
@@ -413,7 +439,7 @@ describe("purge", () => {
     const out: Record<string, string> = {};
     for (const key of ["b1:/p1", "b1:/p2", "b1:/blog/a", "b1:/blog/b"]) {
       const hit = await handler.get(key);
-      out[key] = hit === null ? "miss" : hit.cacheState ?? "fresh";
+      out[key] = hit === null ? "miss" : (hit.cacheState ?? "fresh");
     }
     await target.close();
     open.splice(open.indexOf(target), 1);
@@ -445,7 +471,12 @@ describe("purge", () => {
     const p = await seeded();
     const { target } = await fresh(p.dir, p.namespaceId);
     const calls: string[] = [];
-    const counted = { ...target, get: (k: string) => (calls.push(`get ${k}`), target.get(k)), put: (e: Parameters<typeof target.put>[0]) => (calls.push(`put ${e.key}`), target.put(e)), list: (prefix: string) => (calls.push(`list ${prefix}`), target.list(prefix)) };
+    const counted = {
+      ...target,
+      get: (k: string) => (calls.push(`get ${k}`), target.get(k)),
+      put: (e: Parameters<typeof target.put>[0]) => (calls.push(`put ${e.key}`), target.put(e)),
+      list: (prefix: string) => (calls.push(`list ${prefix}`), target.list(prefix)),
+    };
     await invalidateInKV(asNamespace(counted as typeof target), ["product:1", "products"]);
     await target.close();
     open.splice(open.indexOf(target), 1);
@@ -490,7 +521,9 @@ describe("purge", () => {
         req.on("end", () => {
           seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, body: JSON.parse(body) });
           const out = answer(req, body);
-          res.writeHead(out.status, { "content-type": out.type ?? "application/json" }).end(out.type ? String(out.body) : JSON.stringify(out.body));
+          res
+            .writeHead(out.status, { "content-type": out.type ?? "application/json" })
+            .end(out.type ? String(out.body) : JSON.stringify(out.body));
         });
       });
       await new Promise<void>((done) => server!.listen(0, "127.0.0.1", done));
@@ -502,11 +535,21 @@ describe("purge", () => {
     const noTarget = { config: "/nonexistent/wrangler.toml", persistTo: "/nonexistent", binding: "CACHE" };
 
     it("POSTs the tags (path tags included) with the bearer secret", async () => {
-      const { url, seen } = await listen((_req, body) => ({ status: 200, body: { revalidated: { tags: (JSON.parse(body) as { tags: string[] }).tags.length, paths: 0 }, expire: 0 } }));
+      const { url, seen } = await listen((_req, body) => ({
+        status: 200,
+        body: { revalidated: { tags: (JSON.parse(body) as { tags: string[] }).tags.length, paths: 0 }, expire: 0 },
+      }));
       process.env.EDGE_ISR_SECRET = SECRET;
       const lines = captureLog();
       const result = await purge({ ...noTarget, tag: ["product:1"], path: ["/blog"], layout: true, endpoint: url });
-      expect(seen).toEqual([{ method: "POST", url: "/_isr/revalidate", auth: `Bearer ${SECRET}`, body: { tags: ["product:1", "_N_T_/blog/layout"], paths: [] } }]);
+      expect(seen).toEqual([
+        {
+          method: "POST",
+          url: "/_isr/revalidate",
+          auth: `Bearer ${SECRET}`,
+          body: { tags: ["product:1", "_N_T_/blog/layout"], paths: [] },
+        },
+      ]);
       expect(result.endpoint).toEqual({ requests: 1, answers: [{ revalidated: { tags: 2, paths: 0 }, expire: 0 }] });
       expect(lines.join("\n")).not.toContain(SECRET);
 
@@ -531,7 +574,9 @@ describe("purge", () => {
       const page = await listen(() => ({ status: 200, type: "text/html; charset=utf-8", body: "<!doctype html><h1>Product 1</h1>" }));
       const error = await rejection(purge({ ...noTarget, tag: ["product:1"], endpoint: page.url }));
       expect(error.code).toBe("ERR_NOT_ENDPOINT");
-      expect(error.message).toContain('answered 200 with text/html; charset=utf-8, starting "<!doctype html><h1>Product 1</h1>": that is not edge-isr\'s revalidation endpoint');
+      expect(error.message).toContain(
+        'answered 200 with text/html; charset=utf-8, starting "<!doctype html><h1>Product 1</h1>": that is not edge-isr\'s revalidation endpoint',
+      );
       expect(error.hint).toContain("/_isr/revalidate");
       const other = await listen(() => ({ status: 200, body: { ok: true } }));
       expect((await rejection(purge({ ...noTarget, tag: ["product:1"], endpoint: other.url }))).code).toBe("ERR_NOT_ENDPOINT");
@@ -543,14 +588,19 @@ describe("purge", () => {
     // Problem 3 of issue 14: 300 tags went in one request, refused over the limit of 256.
     it("sends the tags in batches within the endpoint's limits (256 items, 64 KiB), and says which landed when one fails", async () => {
       process.env.EDGE_ISR_SECRET = SECRET;
-      const ok = await listen((_req, body) => ({ status: 200, body: { revalidated: { tags: (JSON.parse(body) as { tags: string[] }).tags.length, paths: 0 }, expire: null } }));
+      const ok = await listen((_req, body) => ({
+        status: 200,
+        body: { revalidated: { tags: (JSON.parse(body) as { tags: string[] }).tags.length, paths: 0 }, expire: null },
+      }));
       const tags = Array.from({ length: 600 }, (_, i) => `tag:${i}`);
       const lines = captureLog();
       const result = await purge({ ...noTarget, tag: tags, endpoint: ok.url });
       expect(result.endpoint!.requests).toBe(3);
       expect(ok.seen.map((r) => (r.body as { tags: string[] }).tags.length)).toEqual([256, 256, 88]);
       expect(ok.seen.flatMap((r) => (r.body as { tags: string[] }).tags)).toEqual(tags);
-      expect(lines.at(-1)).toMatch(/^expired 600 tag\(s\) \(tag:0, .* and 590 more\) through http:\/\/127\.0\.0\.1:\d+ in 3 requests \(at most 256 tags and 64 KiB each\)$/);
+      expect(lines.at(-1)).toMatch(
+        /^expired 600 tag\(s\) \(tag:0, .* and 590 more\) through http:\/\/127\.0\.0\.1:\d+ in 3 requests \(at most 256 tags and 64 KiB each\)$/,
+      );
 
       // Tags of the longest length allowed: every body stays within the endpoint's 64 KiB too.
       const long = Array.from({ length: 600 }, (_, i) => `${i}:`.padEnd(256, "x"));
@@ -560,7 +610,11 @@ describe("purge", () => {
       expect(bodies.flatMap((b) => (JSON.parse(b) as { tags: string[] }).tags)).toEqual(long);
 
       let calls = 0;
-      const second = await listen((_req, body) => (++calls === 2 ? { status: 503, body: { error: "try again" } } : { status: 200, body: { revalidated: { tags: (JSON.parse(body) as { tags: string[] }).tags.length, paths: 0 } } }));
+      const second = await listen((_req, body) =>
+        ++calls === 2
+          ? { status: 503, body: { error: "try again" } }
+          : { status: 200, body: { revalidated: { tags: (JSON.parse(body) as { tags: string[] }).tags.length, paths: 0 } } },
+      );
       const error = await rejection(purge({ ...noTarget, tag: tags, endpoint: second.url }));
       expect(error.code).toBe("ERR_PURGE_FAILED");
       expect(error.message).toContain("answered 503: try again — after 256 of 600 tags were expired in 1 earlier request(s)");
@@ -610,10 +664,18 @@ describe("export and import", () => {
   async function source() {
     const { dir, target } = await fresh();
     await seed(target, ["b1:/a", "b1:/b", `b1:/${"y".repeat(600)}`]);
-    await target.put({ key: "binary", value: Uint8Array.from({ length: 256 }, (_, i) => i), metadata: { note: "every byte", n: 1 }, expiration });
+    await target.put({
+      key: "binary",
+      value: Uint8Array.from({ length: 256 }, (_, i) => i),
+      metadata: { note: "every byte", n: 1 },
+      expiration,
+    });
     await target.put({ key: "plain", value: new TextEncoder().encode("no metadata, no expiry") });
     await target.put({ key: "empty", value: new Uint8Array(0), metadata: { empty: true } });
-    await target.put({ key: BUILD_POINTER_KEY, value: new TextEncoder().encode(JSON.stringify({ current: "b1", previous: [], promotedAt: 1 })) });
+    await target.put({
+      key: BUILD_POINTER_KEY,
+      value: new TextEncoder().encode(JSON.stringify({ current: "b1", previous: [], promotedAt: 1 })),
+    });
     return { dir, target };
   }
 
@@ -624,10 +686,19 @@ describe("export and import", () => {
     expect(await exportTo(target, file, { progress: false })).toBe(7);
     expect(lines.at(-1)).toMatch(/^exported 7 keys \(.+\) from .+ to .+backup\.jsonl$/);
     expect(existsSync(`${file}.partial`)).toBe(false);
-    const records = readFileSync(file, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = readFileSync(file, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(records).toHaveLength(7);
     for (const r of records) expect(Object.keys(r)).toEqual(["key", "value", "metadata", "expiration", "sha256"]);
-    expect(records.find((r) => r.key === "binary")).toEqual({ key: "binary", value: Buffer.from(Uint8Array.from({ length: 256 }, (_, i) => i)).toString("base64"), metadata: { note: "every byte", n: 1 }, expiration, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(records.find((r) => r.key === "binary")).toEqual({
+      key: "binary",
+      value: Buffer.from(Uint8Array.from({ length: 256 }, (_, i) => i)).toString("base64"),
+      metadata: { note: "every byte", n: 1 },
+      expiration,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
 
     const { target: copyInner } = await fresh();
     const { target: copy, counts } = counting(copyInner);
@@ -639,7 +710,7 @@ describe("export and import", () => {
 
     // The copy is a working cache: the handler reads the imported entries.
     const hit = await new KVCacheHandler(asNamespace(copyInner)).get("b1:/a");
-    expect((hit?.value as CachedAppPageValue).html).toContain("<h1>b1:/a</h1>");
+    expect((hit!.value as CachedAppPageValue).html).toContain("<h1>b1:/a</h1>");
 
     await importFrom(copy, file, { withPointer: true, progress: false });
     expect(await dump(copyInner)).toEqual(original);
@@ -653,14 +724,19 @@ describe("export and import", () => {
     await exportTo(target, file, { progress: false });
 
     const { target: other } = await fresh();
-    await other.put({ key: BUILD_POINTER_KEY, value: new TextEncoder().encode(JSON.stringify({ current: "served-here", previous: [], promotedAt: 2 })) });
+    await other.put({
+      key: BUILD_POINTER_KEY,
+      value: new TextEncoder().encode(JSON.stringify({ current: "served-here", previous: [], promotedAt: 2 })),
+    });
     let lines = captureLog();
     const result = await importFrom(other, file, { progress: false });
     expect(result).toEqual({ written: 6, builds: { b1: 3 }, pointerRestored: false });
     expect((await pointerOf(other))!.current).toBe("served-here");
     expect(lines[0]).toMatch(/^imported 6 keys \(.+\) into .+: 3 page entries of b1 \(3\), 3 other keys$/);
     expect(lines).toContain("checked: every record against its sha256, and every entry against its content hash and CRC-32");
-    expect(lines.at(-1)).toBe("build pointer: kept this namespace's (names served-here); the file's names b1 — pass --with-pointer to restore it");
+    expect(lines.at(-1)).toBe(
+      "build pointer: kept this namespace's (names served-here); the file's names b1 — pass --with-pointer to restore it",
+    );
 
     lines = captureLog();
     expect((await importFrom(other, file, { withPointer: true, progress: false })).pointerRestored).toBe(true);
@@ -708,19 +784,29 @@ describe("export and import", () => {
     const result = await importFrom(copy, file, { progress: false });
     expect(result.written).toBe(5);
     expect(await copy.get("e:b1:/a")).toBeNull();
-    expect(lines.some((l) => l.startsWith("not imported: 1 entry already corrupt where they were exported") && l.includes("e:b1:/a"))).toBe(true);
+    expect(lines.some((l) => l.startsWith("not imported: 1 entry already corrupt where they were exported") && l.includes("e:b1:/a"))).toBe(
+      true,
+    );
   });
 
   it("stops when interrupted, says what it wrote and how to finish, and running it again finishes", async () => {
     const { dir, target } = await source();
-    await seed(target, Array.from({ length: 40 }, (_, i) => `b2:/p${i}`));
+    await seed(
+      target,
+      Array.from({ length: 40 }, (_, i) => `b2:/p${i}`),
+    );
     const file = join(dir, "backup.jsonl");
     captureLog();
     await exportTo(target, file, { progress: false });
     const { target: inner } = await fresh();
     const controller = new AbortController();
     let puts = 0;
-    const stopping: KVTarget = { ...inner, description: inner.description, putMany: (entries, onProgress, signal) => inner.putMany(entries, (n) => (onProgress?.(n), ++puts === 10 && controller.abort()), signal) };
+    const stopping: KVTarget = {
+      ...inner,
+      description: inner.description,
+      putMany: (entries, onProgress, signal) =>
+        inner.putMany(entries, (n) => (onProgress?.(n), ++puts === 10 && controller.abort()), signal),
+    };
     const error = await rejection(importFrom(stopping, file, { withPointer: true, signal: controller.signal, progress: false }));
     expect(error.code).toBe("ERR_INTERRUPTED");
     expect(error.message).toMatch(/^import interrupted: wrote \d+ of 46 keys into .+, the build pointer was not touched$/);
@@ -742,7 +828,9 @@ describe("export and import", () => {
     const slow: KVTarget = { ...target, description: target.description, get: async (key) => (controller.abort(), target.get(key)) };
     const error = await rejection(exportTo(slow, file, { signal: controller.signal, progress: false }));
     expect(error.code).toBe("ERR_INTERRUPTED");
-    expect(error.message).toMatch(/^export interrupted after \d+ of 7 keys; .*backup\.jsonl was not written \(the partial copy was removed\)$/);
+    expect(error.message).toMatch(
+      /^export interrupted after \d+ of 7 keys; .*backup\.jsonl was not written \(the partial copy was removed\)$/,
+    );
     expect(existsSync(file)).toBe(false);
     expect(existsSync(`${file}.partial`)).toBe(false);
   });
@@ -758,7 +846,8 @@ describe("export and import", () => {
     return error;
   }
 
-  const good = (key: string) => JSON.stringify({ key, value: Buffer.from(`value of ${key}`).toString("base64"), metadata: null, expiration: null });
+  const good = (key: string) =>
+    JSON.stringify({ key, value: Buffer.from(`value of ${key}`).toString("base64"), metadata: null, expiration: null });
 
   it("a bad line is ERR_IMPORT_FILE naming its line number, and nothing is written", async () => {
     const notJson = await importFails([good("a"), good("b"), "{not json", good("c")].join("\n"));
@@ -766,7 +855,9 @@ describe("export and import", () => {
     expect(notJson.message).toContain("line 3");
     expect(notJson.hint).toContain("edge-isr export");
 
-    const badBase64 = await importFails([good("a"), JSON.stringify({ key: "b", value: "not base64!", metadata: null, expiration: null })].join("\n"));
+    const badBase64 = await importFails(
+      [good("a"), JSON.stringify({ key: "b", value: "not base64!", metadata: null, expiration: null })].join("\n"),
+    );
     expect(badBase64.code).toBe("ERR_IMPORT_FILE");
     expect(badBase64.message).toContain("line 2");
 
@@ -896,7 +987,9 @@ describe("inspect", () => {
     let lines = captureLog();
     await inspect(target, { route: "/about/", worker: own });
     expect(lines.join("\n")).toMatch(/^key\s+build-1:\/about$/m);
-    expect(lines.join("\n")).toMatch(/^served\s+this build — the built Worker \(dist\/app\/wrangler.json, build build-1\) serves its own build/m);
+    expect(lines.join("\n")).toMatch(
+      /^served\s+this build — the built Worker \(dist\/app\/wrangler.json, build build-1\) serves its own build/m,
+    );
 
     captureLog();
     await promote(target, "b7", switching(reads("build-1")));
@@ -909,7 +1002,9 @@ describe("inspect", () => {
     expect(lines.join("\n")).toMatch(/^key\s+build-1:\/products\/42$/m);
 
     // Unknown Worker: no guess; the hint names the builds holding the path.
-    const unknown = await rejection(inspect(target, { route: "/products/42", worker: async () => ({ known: false, why: "found no built Worker in /repo" }) }));
+    const unknown = await rejection(
+      inspect(target, { route: "/products/42", worker: async () => ({ known: false, why: "found no built Worker in /repo" }) }),
+    );
     expect(unknown.code).toBe("ERR_SERVED_BUILD_UNKNOWN");
     expect(unknown.hint).toContain("builds holding it: b7, build-1");
     expect(unknown.hint).toContain("edge-isr inspect b7:/products/42");
@@ -957,7 +1052,10 @@ describe("the edge-isr binary", () => {
   }, 120_000);
 
   it("prune --keep with a value that is not a whole number names it", () => {
-    const run = spawnSync(process.execPath, [CLI, "prune", "--keep", "x", "--persist-to", mkdtempSync(join(tmpdir(), "edge-isr-keep-"))], { cwd: ROOT, encoding: "utf8" });
+    const run = spawnSync(process.execPath, [CLI, "prune", "--keep", "x", "--persist-to", mkdtempSync(join(tmpdir(), "edge-isr-keep-"))], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('[ERR_BAD_ARGUMENT] --keep "x" is not a whole number');
   });

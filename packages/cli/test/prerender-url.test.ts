@@ -50,14 +50,32 @@ describe("prerender --url", () => {
   });
 
   it("names the fix when the token is wrong, missing, or the server is not running", async () => {
-    await expect(prerenderUrl({ url, token: "wrong", ...quiet })).rejects.toMatchObject({ code: "ERR_NO_PRERENDER_SUPPORT", message: expect.stringMatching(/did not answer \/_isr\/prerender-manifest \(status 200\)$/) });
+    await expect(prerenderUrl({ url, token: "wrong", ...quiet })).rejects.toMatchObject({
+      code: "ERR_NO_PRERENDER_SUPPORT",
+      message: expect.stringMatching(/did not answer \/_isr\/prerender-manifest \(status 200\)$/),
+    });
     await expect(prerenderUrl({ url, token: undefined, ...quiet })).rejects.toMatchObject({ code: "ERR_MISSING_TOKEN" });
-    await expect(prerenderUrl({ url: "http://127.0.0.1:9/", token: TOKEN, ...quiet })).rejects.toMatchObject({ code: "ERR_SERVER_UNREACHABLE", hint: expect.stringContaining("start the server first") });
-    await expect(prerenderUrl({ url: "ftp://example.com", token: TOKEN, ...quiet })).rejects.toMatchObject({ code: "ERR_BAD_ARGUMENT", message: '--url "ftp://example.com" is not an http(s) URL' });
+    await expect(prerenderUrl({ url: "http://127.0.0.1:9/", token: TOKEN, ...quiet })).rejects.toMatchObject({
+      code: "ERR_SERVER_UNREACHABLE",
+      hint: expect.stringContaining("start the server first"),
+    });
+    await expect(prerenderUrl({ url: "ftp://example.com", token: TOKEN, ...quiet })).rejects.toMatchObject({
+      code: "ERR_BAD_ARGUMENT",
+      message: '--url "ftp://example.com" is not an http(s) URL',
+    });
   });
 
   it("refuses flags that name a build or a namespace", async () => {
-    const flags = { url, remote: true, resume: true, binding: "CACHE", persistTo: ".wrangler/state", coverage: "0.9", concurrency: "8", verify: true } as PrerenderFlags;
+    const flags = {
+      url,
+      remote: true,
+      resume: true,
+      binding: "CACHE",
+      persistTo: ".wrangler/state",
+      coverage: "0.9",
+      concurrency: "8",
+      verify: true,
+    } as PrerenderFlags;
     const error = await runPrerender(flags).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CliError);
     expect((error as CliError).message).toBe("--url cannot be combined with --remote, --resume");
@@ -70,7 +88,12 @@ describe("prerender binds every KV namespace of the built Worker", () => {
     const worker = await buildFixture(dir, { PAGES: "1" }, [{ binding: "CONTENT", id: "content-ns" }]);
     const persistTo = join(dir, "state");
     // Seed the second namespace where vite dev / preview keep it.
-    const seed = new Miniflare({ modules: true, script: "export default {}", kvNamespaces: { CONTENT: "content-ns" }, kvPersist: kvPersistDir(persistTo) });
+    const seed = new Miniflare({
+      modules: true,
+      script: "export default {}",
+      kvNamespaces: { CONTENT: "content-ns" },
+      kvPersist: kvPersistDir(persistTo),
+    });
     await (await seed.getKVNamespace("CONTENT")).put("banner", "Autumn sale");
     await seed.dispose();
 

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KVCacheHandler, parseMetadata } from "@edge-isr/kv-cache-handler";
+import { KVCacheHandler } from "@edge-isr/kv-cache-handler";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prerender } from "../src/commands/prerender.js";
@@ -79,7 +79,15 @@ describe("prerender --local", () => {
     // The runtime regenerates /products/3 after this build started (its clock says so).
     const target = await openLocal(persistTo, "fixture-ns");
     const runtime = new KVCacheHandler(asNamespace(target), { now: () => Date.now() + 60_000 });
-    const page = { kind: "APP_PAGE" as const, html: "<h1>regenerated at runtime</h1>", rscData: undefined, headers: {}, postponed: undefined, status: 200, edgeIsr: { etag: '"x"', generatedAt: Date.now() + 60_000 } };
+    const page = {
+      kind: "APP_PAGE" as const,
+      html: "<h1>regenerated at runtime</h1>",
+      rscData: undefined,
+      headers: {},
+      postponed: undefined,
+      status: 200,
+      edgeIsr: { etag: '"x"', generatedAt: Date.now() + 60_000 },
+    };
     await runtime.set("fixture-1:/products/3", page, { cacheControl: { revalidate: 60 } });
     await target.close();
     const result = await prerender({ worker, persistTo, ...quiet });
@@ -87,7 +95,7 @@ describe("prerender --local", () => {
     expect(result.rendered).toBe(5);
     const after = await openLocal(persistTo, "fixture-ns");
     const kept = await new KVCacheHandler(asNamespace(after)).get("fixture-1:/products/3");
-    expect((kept?.value as { html: string }).html).toBe("<h1>regenerated at runtime</h1>");
+    expect((kept!.value as { html: string }).html).toBe("<h1>regenerated at runtime</h1>");
     await after.close();
   });
 
@@ -104,13 +112,20 @@ describe("prerender --local", () => {
   });
 
   it("a Worker without prerender support, or a missing build, gives a coded error that says how to solve it", async () => {
-    await expect(prerender({ worker: join(dir, "nope", "wrangler.json"), ...quiet })).rejects.toMatchObject({ code: "ERR_CONFIG_NOT_FOUND" });
+    await expect(prerender({ worker: join(dir, "nope", "wrangler.json"), ...quiet })).rejects.toMatchObject({
+      code: "ERR_CONFIG_NOT_FOUND",
+    });
     const bare = join(dir, "bare");
     const { mkdirSync } = await import("node:fs");
     mkdirSync(bare, { recursive: true });
     writeFileSync(join(bare, "index.js"), "export default { fetch() { return new Response('hi') } }");
-    writeFileSync(join(bare, "wrangler.json"), JSON.stringify({ name: "bare", main: "index.js", kv_namespaces: [{ binding: "CACHE", id: "x" }] }));
-    const error = await prerender({ worker: join(bare, "wrangler.json"), persistTo: join(dir, "state-g"), ...quiet }).catch((e: unknown) => e);
+    writeFileSync(
+      join(bare, "wrangler.json"),
+      JSON.stringify({ name: "bare", main: "index.js", kv_namespaces: [{ binding: "CACHE", id: "x" }] }),
+    );
+    const error = await prerender({ worker: join(bare, "wrangler.json"), persistTo: join(dir, "state-g"), ...quiet }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CliError);
     expect((error as CliError).code).toBe("ERR_NO_PRERENDER_SUPPORT");
     expect((error as CliError).hint).toContain("createISR");
@@ -164,15 +179,34 @@ describe("prerender --remote (the official cloudflare client against Miniflare's
       join(dir, "wrangler.toml"),
       '[[kv_namespaces]]\nbinding = "CACHE"\nid = "dev-ns"\n\n[env.staging]\n[[env.staging.kv_namespaces]]\nbinding = "CACHE"\nid = "staging-ns"\n',
     );
-    api = new Miniflare({ modules: true, script: "export default { fetch() { return new Response('') } }", kvNamespaces: { STAGING: "staging-ns" }, compatibilityDate: "2026-04-01", unsafeLocalExplorer: true } as ConstructorParameters<typeof Miniflare>[0]);
+    api = new Miniflare({
+      modules: true,
+      script: "export default { fetch() { return new Response('') } }",
+      kvNamespaces: { STAGING: "staging-ns" },
+      compatibilityDate: "2026-04-01",
+      unsafeLocalExplorer: true,
+    } as ConstructorParameters<typeof Miniflare>[0]);
     apiUrl = await api.ready;
   });
   afterAll(() => api?.dispose());
 
-  const remoteOptions = () => ({ apiToken: "test-token-not-a-secret", accountId: "acc", baseURL: "https://api.test/client/v4", fetch: mirrorFetch, maxRetries: 0 });
+  const remoteOptions = () => ({
+    apiToken: "test-token-not-a-secret",
+    accountId: "acc",
+    baseURL: "https://api.test/client/v4",
+    fetch: mirrorFetch,
+    maxRetries: 0,
+  });
 
   it("renders locally, uploads to the env's namespace (one PUT per key: the mirror has no bulk write) and verifies", async () => {
-    const result = await prerender({ worker, remote: true, env: "staging", config: join(dir, "wrangler.toml"), remoteOptions: remoteOptions(), ...quiet });
+    const result = await prerender({
+      worker,
+      remote: true,
+      env: "staging",
+      config: join(dir, "wrangler.toml"),
+      remoteOptions: remoteOptions(),
+      ...quiet,
+    });
     expect(result.failed.map((f) => f.path)).toEqual(["/broken"]);
     expect(result.rendered).toBe(4);
     expect(requests.some((r) => r.startsWith("PUT") && r.endsWith("/bulk"))).toBe(true); // tried bulk first
@@ -180,30 +214,54 @@ describe("prerender --remote (the official cloudflare client against Miniflare's
     const keys = (await kv.list({ prefix: "e:fixture-1:" })).keys.map((k) => k.name).sort();
     expect(keys).toEqual(["e:fixture-1:/", "e:fixture-1:/products/1", "e:fixture-1:/products/2", "e:fixture-1:/products/3"]);
     const hit = await new KVCacheHandler(kv as unknown as ConstructorParameters<typeof KVCacheHandler>[0]).get("fixture-1:/products/1");
-    expect((hit?.value as { html: string }).html).toContain("<h1>/products/1</h1>");
+    expect((hit!.value as { html: string }).html).toContain("<h1>/products/1</h1>");
   });
 
   it("a write that does not land fails verification and is listed", async () => {
     const dropOne: typeof fetch = async (input, init) => {
       const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
       if ((init?.method ?? "GET") === "PUT" && decodeURIComponent(url.pathname).endsWith("e:fixture-2:/products/2")) {
-        return new Response(JSON.stringify({ success: true, errors: [], messages: [], result: {} }), { headers: { "content-type": "application/json" } });
+        return new Response(JSON.stringify({ success: true, errors: [], messages: [], result: {} }), {
+          headers: { "content-type": "application/json" },
+        });
       }
       return mirrorFetch(input, init);
     };
-    const result = await prerender({ worker, buildId: "fixture-2", remote: true, env: "staging", config: join(dir, "wrangler.toml"), remoteOptions: { ...remoteOptions(), fetch: dropOne }, ...quiet }).catch((e: unknown) => e);
+    const result = await prerender({
+      worker,
+      buildId: "fixture-2",
+      remote: true,
+      env: "staging",
+      config: join(dir, "wrangler.toml"),
+      remoteOptions: { ...remoteOptions(), fetch: dropOne },
+      ...quiet,
+    }).catch((e: unknown) => e);
     if (result instanceof CliError) throw result; // the fixture reads EDGE_ISR_BUILD_ID
-    expect((result as Awaited<ReturnType<typeof prerender>>).failed).toContainEqual({ path: "/products/2", reason: expect.stringContaining("verification failed") });
+    expect((result as Awaited<ReturnType<typeof prerender>>).failed).toContainEqual({
+      path: "/products/2",
+      reason: expect.stringContaining("verification failed"),
+    });
   });
 
   it("an unknown env or a missing token fails before anything is rendered or written", async () => {
     const kv = await api.getKVNamespace("STAGING");
     const before = (await kv.list()).keys.length;
-    await expect(prerender({ worker, remote: true, env: "nope", config: join(dir, "wrangler.toml"), remoteOptions: remoteOptions(), ...quiet })).rejects.toMatchObject({ code: "ERR_UNKNOWN_ENV" });
+    await expect(
+      prerender({ worker, remote: true, env: "nope", config: join(dir, "wrangler.toml"), remoteOptions: remoteOptions(), ...quiet }),
+    ).rejects.toMatchObject({ code: "ERR_UNKNOWN_ENV" });
     const saved = process.env.CLOUDFLARE_API_TOKEN;
     delete process.env.CLOUDFLARE_API_TOKEN;
     try {
-      await expect(prerender({ worker, remote: true, env: "staging", config: join(dir, "wrangler.toml"), remoteOptions: { ...remoteOptions(), apiToken: undefined }, ...quiet })).rejects.toMatchObject({ code: "ERR_MISSING_TOKEN" });
+      await expect(
+        prerender({
+          worker,
+          remote: true,
+          env: "staging",
+          config: join(dir, "wrangler.toml"),
+          remoteOptions: { ...remoteOptions(), apiToken: undefined },
+          ...quiet,
+        }),
+      ).rejects.toMatchObject({ code: "ERR_MISSING_TOKEN" });
     } finally {
       if (saved !== undefined) process.env.CLOUDFLARE_API_TOKEN = saved;
     }

@@ -41,7 +41,15 @@ it("purges both spellings of every tag from the zone, 100 a request, matching th
   process.env.CLOUDFLARE_API_TOKEN = "test-token-000000000000000000000000";
   process.env.CLOUDFLARE_API_BASE_URL = `${cloudflare.url}/client/v4`;
   const tags = Array.from({ length: 60 }, (_, i) => `product:${i}`);
-  const result = await purge({ config: "/nonexistent/wrangler.toml", persistTo: "/nonexistent", binding: "CACHE", tag: tags, path: ["/shop/shoes"], endpoint: endpoint.url, cdnZone: "zone42" });
+  const result = await purge({
+    config: "/nonexistent/wrangler.toml",
+    persistTo: "/nonexistent",
+    binding: "CACHE",
+    tag: tags,
+    path: ["/shop/shoes"],
+    endpoint: endpoint.url,
+    cdnZone: "zone42",
+  });
   expect(result.cdnTags).toBe(61);
   expect(cloudflare.seen.map((r) => [r.path, r.body.tags?.length])).toEqual([
     ["/client/v4/zones/zone42/purge_cache", 100],

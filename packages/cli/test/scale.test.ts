@@ -63,7 +63,10 @@ describe("purge --remote among 20,000 entries (the official client against Minif
       expect(await res.text()).toBe("ok");
     }
     dir = mkdtempSync(join(tmpdir(), "edge-isr-scale-"));
-    writeFileSync(join(dir, "wrangler.toml"), '[[kv_namespaces]]\nbinding = "CACHE"\nid = "dev-ns"\n\n[env.production]\n[[env.production.kv_namespaces]]\nbinding = "CACHE"\nid = "scale-ns"\n');
+    writeFileSync(
+      join(dir, "wrangler.toml"),
+      '[[kv_namespaces]]\nbinding = "CACHE"\nid = "dev-ns"\n\n[env.production]\n[[env.production.kv_namespaces]]\nbinding = "CACHE"\nid = "scale-ns"\n',
+    );
   }, 600_000);
   afterAll(() => mirror?.close());
 

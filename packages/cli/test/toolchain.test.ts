@@ -97,7 +97,9 @@ describe("the built command on a project's Miniflare", () => {
     writeFileSync(built, JSON.stringify({ ...JSON.parse(readFileSync(built, "utf8")), compatibility_date: "2099-01-01" }));
     const run = await runCli(["prerender"], { cwd: dir });
     expect(run.status, show(run)).toBe(1);
-    expect(run.stderr).toMatch(/ERR_COMPATIBILITY_DATE\] the Worker's compatibility_date 2099-01-01 is newer than your project's miniflare \S+ \(workerd \S+/);
+    expect(run.stderr).toMatch(
+      /ERR_COMPATIBILITY_DATE\] the Worker's compatibility_date 2099-01-01 is newer than your project's miniflare \S+ \(workerd \S+/,
+    );
   });
 
   it("local state its workerd cannot read is a coded error, and the command exits by itself", async () => {

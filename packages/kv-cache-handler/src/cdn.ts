@@ -80,7 +80,11 @@ export interface PurgeResult {
  * bounded by `timeoutMs`. Never throws: a call that fails, times out or answers
  * `success: false` (e.g. rate-limited) is reported and counted.
  */
-export async function purgeCdn(cache: WorkersCacheLike, tags: readonly string[], options: { timeoutMs: number; report: (error: EdgeIsrCacheError) => void }): Promise<PurgeResult> {
+export async function purgeCdn(
+  cache: WorkersCacheLike,
+  tags: readonly string[],
+  options: { timeoutMs: number; report: (error: EdgeIsrCacheError) => void },
+): Promise<PurgeResult> {
   const names = purgeTagsFor(tags);
   const calls: string[][] = [];
   for (let i = 0; i < names.length; i += CdnLimits.tagsPerPurge) calls.push(names.slice(i, i + CdnLimits.tagsPerPurge));
@@ -88,12 +92,20 @@ export async function purgeCdn(cache: WorkersCacheLike, tags: readonly string[],
     calls.map(async (batch) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs)));
+        const late = new Promise<never>(
+          (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs)),
+        );
         const answer = (await Promise.race([cache.purge({ tags: batch }), late])) as { success?: unknown; errors?: unknown } | undefined;
         if (answer && answer.success === false) throw new Error(`refused: ${JSON.stringify(answer.errors ?? []).slice(0, 200)}`);
         return true;
       } catch (error) {
-        options.report(new EdgeIsrCacheError("ERR_CDN_PURGE", `purging ${batch.length} tag(s) from Workers Cache failed; pages cached there live out their max-age: ${String((error as Error)?.message ?? error)}`, { cause: error }));
+        options.report(
+          new EdgeIsrCacheError(
+            "ERR_CDN_PURGE",
+            `purging ${batch.length} tag(s) from Workers Cache failed; pages cached there live out their max-age: ${String((error as Error)?.message ?? error)}`,
+            { cause: error },
+          ),
+        );
         return false;
       } finally {
         clearTimeout(timer);

@@ -150,8 +150,14 @@ export function decodeHeader(bytes: Uint8Array<ArrayBuffer>): { header: Header; 
     throw new CorruptEntry(`header is not valid JSON (${String(cause)})`);
   }
   if (
-    typeof header !== "object" || header === null || typeof header.k !== "string" || typeof header.m !== "number" ||
-    !Array.isArray(header.tags) || !Array.isArray(header.p) || typeof header.f !== "object" || header.f === null ||
+    typeof header !== "object" ||
+    header === null ||
+    typeof header.k !== "string" ||
+    typeof header.m !== "number" ||
+    !Array.isArray(header.tags) ||
+    !Array.isArray(header.p) ||
+    typeof header.f !== "object" ||
+    header.f === null ||
     (header.kind !== null && !isKind(header.kind))
   ) {
     throw new CorruptEntry("header is missing fields");

@@ -32,7 +32,10 @@ export function withDeadlines(kv: KVNamespaceLike, deadlines: Deadlines): KVName
     delete: (key) => within(kv.delete(key), deadlines.writeMs, () => `KV delete of ${quoteKey(key)}`, key),
     list: (options) => within(kv.list(options), deadlines.readMs, () => `KV list of ${quoteKey(options?.prefix ?? "")}`, undefined),
     ...(typeof kv.get === "function"
-      ? { get: (keys: string[], options: { type: "text"; cacheTtl?: number }) => within(kv.get!(keys, options), deadlines.readMs, () => `KV bulk read of ${keys.length} key(s)`, undefined) }
+      ? {
+          get: (keys: string[], options: { type: "text"; cacheTtl?: number }) =>
+            within(kv.get!(keys, options), deadlines.readMs, () => `KV bulk read of ${keys.length} key(s)`, undefined),
+        }
       : {}),
   } as KVNamespaceLike;
 }

@@ -45,6 +45,9 @@ const QUOTED_CHARS = 64;
  */
 export function quoteKey(text: string): string {
   const cut = text.length > QUOTED_CHARS;
-  const quoted = JSON.stringify(cut ? text.slice(0, QUOTED_CHARS) : text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const quoted = JSON.stringify(cut ? text.slice(0, QUOTED_CHARS) : text).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
   return cut ? `${quoted}...(${text.length} chars)` : quoted;
 }

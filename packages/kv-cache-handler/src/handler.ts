@@ -162,7 +162,10 @@ export class KVCacheHandler implements CacheHandler {
 
   constructor(kv: KVNamespaceLike, options: KVCacheHandlerOptions = {}) {
     if (!kv || typeof kv.getWithMetadata !== "function") {
-      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "KVCacheHandler needs a KV namespace binding, e.g. new KVCacheHandler(env.CACHE); check the binding name in wrangler.toml");
+      throw new EdgeIsrCacheError(
+        "ERR_OPTION_INVALID",
+        "KVCacheHandler needs a KV namespace binding, e.g. new KVCacheHandler(env.CACHE); check the binding name in wrangler.toml",
+      );
     }
     this.options = options;
     const readMs = positive("readTimeoutMs", options.readTimeoutMs, 1500);
@@ -170,17 +173,29 @@ export class KVCacheHandler implements CacheHandler {
     this.kv = withDeadlines(kv, { readMs, writeMs });
     this.prefix = options.prefix ?? (options.appPrefix ? `${options.appPrefix}:` : "");
     if (new TextEncoder().encode(this.prefix).byteLength > HandlerLimits.maxPrefixBytes) {
-      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `prefix ${quoteKey(this.prefix)} is over the limit of ${HandlerLimits.maxPrefixBytes} bytes`);
+      throw new EdgeIsrCacheError(
+        "ERR_OPTION_INVALID",
+        `prefix ${quoteKey(this.prefix)} is over the limit of ${HandlerLimits.maxPrefixBytes} bytes`,
+      );
     }
     this.defaultTtl = options.defaultTtl ?? options.ttlSeconds ?? DEFAULT_TTL;
     if (options.cacheTtl !== undefined && !(options.cacheTtl >= KVLimits.minCacheTtl)) {
-      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `cacheTtl ${options.cacheTtl} is below KV's minimum of ${KVLimits.minCacheTtl} seconds`);
+      throw new EdgeIsrCacheError(
+        "ERR_OPTION_INVALID",
+        `cacheTtl ${options.cacheTtl} is below KV's minimum of ${KVLimits.minCacheTtl} seconds`,
+      );
     }
     this.now = options.now ?? Date.now;
     this.memo = new DecodedMemo(options.memoBytes ?? DEFAULT_MEMO_BYTES);
     this.logger = options.logger ?? console;
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    this.writer = new KeyWriter(this.kv, { now: this.now, sleep, report: (e) => this.report(e), retries: options.writeRetries ?? 3, writeTimeoutMs: writeMs });
+    this.writer = new KeyWriter(this.kv, {
+      now: this.now,
+      sleep,
+      report: (e) => this.report(e),
+      retries: options.writeRetries ?? 3,
+      writeTimeoutMs: writeMs,
+    });
     this.readTimeoutMs = readMs;
     const client = this.coordinatorClient(writeMs);
     this.clock = this.createClock(client);
@@ -192,7 +207,10 @@ export class KVCacheHandler implements CacheHandler {
     const coordinator = this.options.coordinator;
     if (coordinator === undefined) return undefined;
     if (typeof coordinator?.idFromName !== "function" || typeof coordinator.get !== "function") {
-      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "coordinator must be a Durable Object namespace binding, e.g. { coordinator: env.EDGE_ISR_COORDINATOR }; check [[durable_objects.bindings]] in wrangler config");
+      throw new EdgeIsrCacheError(
+        "ERR_OPTION_INVALID",
+        "coordinator must be a Durable Object namespace binding, e.g. { coordinator: env.EDGE_ISR_COORDINATOR }; check [[durable_objects.bindings]] in wrangler config",
+      );
     }
     return new CoordinatorClient(coordinator, this.options.binding ?? "CACHE", this.prefix, timeoutMs);
   }
@@ -201,17 +219,32 @@ export class KVCacheHandler implements CacheHandler {
   private createL1(client: CoordinatorClient | undefined): EntryL1 | undefined {
     const l1 = this.options.l1;
     if (l1 === false) return undefined;
-    if (l1 !== undefined && (typeof l1 !== "object" || l1 === null)) throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "l1 must be false or { seconds?, scope?, timeoutMs? }");
+    if (l1 !== undefined && (typeof l1 !== "object" || l1 === null))
+      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "l1 must be false or { seconds?, scope?, timeoutMs? }");
     const scope = l1?.scope;
     if (scope !== undefined && (typeof scope !== "string" || !scope || scope.length > 200)) {
-      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `l1.scope ${quoteKey(String(scope))} must be a name of 1 to 200 characters unique to this KV namespace (e.g. its id)`);
+      throw new EdgeIsrCacheError(
+        "ERR_OPTION_INVALID",
+        `l1.scope ${quoteKey(String(scope))} must be a name of 1 to 200 characters unique to this KV namespace (e.g. its id)`,
+      );
     }
     if (!client && scope === undefined) {
-      if (l1 !== undefined) throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "l1 needs a scope unique to this KV namespace without a coordinator (two namespaces in one zone would share copies): l1: { scope: \"<namespace id>\" }, or a coordinator");
+      if (l1 !== undefined)
+        throw new EdgeIsrCacheError(
+          "ERR_OPTION_INVALID",
+          'l1 needs a scope unique to this KV namespace without a coordinator (two namespaces in one zone would share copies): l1: { scope: "<namespace id>" }, or a coordinator',
+        );
       return undefined;
     }
-    const base = scope === undefined ? `https://edge-isr.internal/${client!.id}` : `https://edge-isr.internal/scope/${encodeURIComponent(scope)}/${encodeURIComponent(this.prefix)}`;
-    const colo = new ColoCache(base, seconds("l1.seconds", l1?.seconds, 15), { now: this.now, timeoutMs: positive("l1.timeoutMs", l1?.timeoutMs, 250), caches: this.options.caches });
+    const base =
+      scope === undefined
+        ? `https://edge-isr.internal/${client!.id}`
+        : `https://edge-isr.internal/scope/${encodeURIComponent(scope)}/${encodeURIComponent(this.prefix)}`;
+    const colo = new ColoCache(base, seconds("l1.seconds", l1?.seconds, 15), {
+      now: this.now,
+      timeoutMs: positive("l1.timeoutMs", l1?.timeoutMs, 250),
+      caches: this.options.caches,
+    });
     return new EntryL1(colo);
   }
 
@@ -352,7 +385,14 @@ export class KVCacheHandler implements CacheHandler {
    * the clock cannot tell, the entry is served stale (and regenerates) rather
    * than fresh.
    */
-  private async tagState(key: string, md: EntryMetadata, bytes: Uint8Array<ArrayBuffer>, softTags: readonly string[], ready: Promise<void> | undefined, now: number): Promise<Lifespan> {
+  private async tagState(
+    key: string,
+    md: EntryMetadata,
+    bytes: Uint8Array<ArrayBuffer>,
+    softTags: readonly string[],
+    ready: Promise<void> | undefined,
+    now: number,
+  ): Promise<Lifespan> {
     let own = splitHashes(md.t);
     if (md.o) {
       try {
@@ -384,7 +424,12 @@ export class KVCacheHandler implements CacheHandler {
     return entry;
   }
 
-  private result(hit: Lookup, value: IncrementalCacheValue | null, cacheControl: CacheControl | undefined, tags: string[]): CacheHandlerValue {
+  private result(
+    hit: Lookup,
+    value: IncrementalCacheValue | null,
+    cacheControl: CacheControl | undefined,
+    tags: string[],
+  ): CacheHandlerValue {
     const result: CacheHandlerValue = {
       lastModified: hit.md.m,
       value,
@@ -400,7 +445,14 @@ export class KVCacheHandler implements CacheHandler {
     if (error instanceof CorruptEntry) {
       this.report(new EdgeIsrCacheError("ERR_ENTRY_CORRUPT", `entry ${quoteKey(key)} reads as a miss: ${error.message}`, { key }));
     } else {
-      this.report(error instanceof EdgeIsrCacheError ? error : new EdgeIsrCacheError("ERR_KV_READ", `reading ${quoteKey(key)} failed, served as a miss: ${String(error)}`, { key, cause: error }));
+      this.report(
+        error instanceof EdgeIsrCacheError
+          ? error
+          : new EdgeIsrCacheError("ERR_KV_READ", `reading ${quoteKey(key)} failed, served as a miss: ${String(error)}`, {
+              key,
+              cause: error,
+            }),
+      );
     }
   }
 
@@ -411,12 +463,24 @@ export class KVCacheHandler implements CacheHandler {
   async set(key: string, data: IncrementalCacheValue | null, ctx?: SetContext): Promise<void> {
     const work = this.store(key, data, ctx)
       .catch((error: unknown) => {
-        this.report(error instanceof EdgeIsrCacheError ? error : new EdgeIsrCacheError("ERR_KV_WRITE", `storing ${quoteKey(key)} failed: ${String(error)}`, { key, cause: error }));
+        this.report(
+          error instanceof EdgeIsrCacheError
+            ? error
+            : new EdgeIsrCacheError("ERR_KV_WRITE", `storing ${quoteKey(key)} failed: ${String(error)}`, { key, cause: error }),
+        );
         return undefined;
       })
       // A regeneration lease this isolate holds on the key ends with the store (stored or not).
       .then((stored) => this.leases?.release(key, stored ?? null))
-      .catch((error: unknown) => this.report(new EdgeIsrCacheError("ERR_COORDINATOR", `giving back the regeneration lease of ${quoteKey(key)} failed; it ends on its own: ${String((error as Error)?.message ?? error)}`, { key, cause: error })));
+      .catch((error: unknown) =>
+        this.report(
+          new EdgeIsrCacheError(
+            "ERR_COORDINATOR",
+            `giving back the regeneration lease of ${quoteKey(key)} failed; it ends on its own: ${String((error as Error)?.message ?? error)}`,
+            { key, cause: error },
+          ),
+        ),
+      );
     this.options.ctx?.waitUntil(work);
     return work;
   }
@@ -425,7 +489,11 @@ export class KVCacheHandler implements CacheHandler {
   private async store(key: string, data: IncrementalCacheValue | null, ctx?: SetContext): Promise<number | undefined> {
     if (typeof key !== "string") throw new EdgeIsrCacheError("ERR_KEY_INVALID", `cache key must be a string, got ${typeof key}`);
     if (data !== null && (typeof data !== "object" || !isKind(data.kind))) {
-      throw new EdgeIsrCacheError("ERR_VALUE_INVALID", `value for ${quoteKey(key)} has kind ${JSON.stringify((data as { kind?: unknown })?.kind)}; expected one of APP_PAGE, PAGES, APP_ROUTE, FETCH, REDIRECT, IMAGE`, { key });
+      throw new EdgeIsrCacheError(
+        "ERR_VALUE_INVALID",
+        `value for ${quoteKey(key)} has kind ${JSON.stringify((data as { kind?: unknown })?.kind)}; expected one of APP_PAGE, PAGES, APP_ROUTE, FETCH, REDIRECT, IMAGE`,
+        { key },
+      );
     }
     const cacheControl = resolveCacheControl(data, ctx);
     if (cacheControl?.revalidate === 0) return undefined; // revalidate 0 means "do not cache", as in Next.js
@@ -479,7 +547,13 @@ export class KVCacheHandler implements CacheHandler {
     try {
       return await this.leases.acquire(key, lastModified, seconds);
     } catch (error) {
-      this.report(new EdgeIsrCacheError("ERR_COORDINATOR", `asking the coordinator for the regeneration lease of ${quoteKey(key)} failed; deciding without it: ${String((error as Error)?.message ?? error)}`, { key, cause: error }));
+      this.report(
+        new EdgeIsrCacheError(
+          "ERR_COORDINATOR",
+          `asking the coordinator for the regeneration lease of ${quoteKey(key)} failed; deciding without it: ${String((error as Error)?.message ?? error)}`,
+          { key, cause: error },
+        ),
+      );
       return undefined;
     }
   }
@@ -490,7 +564,8 @@ export class KVCacheHandler implements CacheHandler {
    * vinext's default `cacheLife` profile passes 2³²−2 s): kept like an entry without one.
    */
   private expirationTtl(cc: CacheControl | undefined): number | undefined {
-    if (cc?.expire !== undefined && cc.expire <= KVLimits.maxExpirationTtl) return Math.max(KVLimits.minExpirationTtl, Math.ceil(cc.expire));
+    if (cc?.expire !== undefined && cc.expire <= KVLimits.maxExpirationTtl)
+      return Math.max(KVLimits.minExpirationTtl, Math.ceil(cc.expire));
     if (cc?.revalidate === false) return undefined;
     return Math.max(KVLimits.minExpirationTtl, this.defaultTtl, cc?.revalidate ?? 0);
   }
@@ -513,7 +588,11 @@ export class KVCacheHandler implements CacheHandler {
    * how many writes failed, and the Workers Cache purge (`options.workersCache`:
    * a request's `ctx.cache`, used instead of the handler's option).
    */
-  async invalidate(tags: string | string[], durations?: { expire?: number }, options: { workersCache?: unknown } = {}): Promise<InvalidationResult> {
+  async invalidate(
+    tags: string | string[],
+    durations?: { expire?: number },
+    options: { workersCache?: unknown } = {},
+  ): Promise<InvalidationResult> {
     const list = Array.isArray(tags) ? tags : [tags];
     try {
       // An entry carries at most 128 tags; one invalidation may name any number (each costs a record).
@@ -528,11 +607,23 @@ export class KVCacheHandler implements CacheHandler {
         this.clock.invalidate(hashes, inv),
         canPurge(cache) ? purgeCdn(cache, valid, { timeoutMs: this.readTimeoutMs, report: (e) => this.report(e) }) : undefined,
       ]);
-      const result: InvalidationResult = { tags: valid.length, via, failed, degraded: this.options.coordinator !== undefined && via !== "coordinator", expireAt: inv.expireAt ?? null };
+      const result: InvalidationResult = {
+        tags: valid.length,
+        via,
+        failed,
+        degraded: this.options.coordinator !== undefined && via !== "coordinator",
+        expireAt: inv.expireAt ?? null,
+      };
       if (cdn) result.cdn = cdn;
       return result;
     } catch (error) {
-      this.report(new EdgeIsrCacheError("ERR_KV_WRITE", `revalidateTag of ${list.length} tag(s) failed: ${String((error as Error)?.message ?? error)}`, { cause: error }));
+      this.report(
+        new EdgeIsrCacheError(
+          "ERR_KV_WRITE",
+          `revalidateTag of ${list.length} tag(s) failed: ${String((error as Error)?.message ?? error)}`,
+          { cause: error },
+        ),
+      );
       return { tags: 0, via: "none", failed: 1, degraded: this.options.coordinator !== undefined, expireAt: null };
     }
   }
@@ -580,7 +671,10 @@ export class KVCacheHandler implements CacheHandler {
   }
 
   private read(kvKey: string): Promise<{ value: ArrayBuffer | null; metadata: unknown }> {
-    const options = this.options.cacheTtl === undefined ? ({ type: "arrayBuffer" } as const) : ({ type: "arrayBuffer", cacheTtl: this.options.cacheTtl } as const);
+    const options =
+      this.options.cacheTtl === undefined
+        ? ({ type: "arrayBuffer" } as const)
+        : ({ type: "arrayBuffer", cacheTtl: this.options.cacheTtl } as const);
     return this.kv.getWithMetadata<unknown>(kvKey, options);
   }
 
@@ -629,7 +723,11 @@ export function invalidationOf(at: number, durations: { expire?: number } | unde
 
 function clockError(error: unknown, key?: string): EdgeIsrCacheError {
   if (error instanceof EdgeIsrCacheError) return error;
-  return new EdgeIsrCacheError("ERR_CLOCK_READ", `reading the tag clock${key === undefined ? "" : ` for ${quoteKey(key)}`} failed; served as stale: ${String((error as Error)?.message ?? error)}`, { key, cause: error });
+  return new EdgeIsrCacheError(
+    "ERR_CLOCK_READ",
+    `reading the tag clock${key === undefined ? "" : ` for ${quoteKey(key)}`} failed; served as stale: ${String((error as Error)?.message ?? error)}`,
+    { key, cause: error },
+  );
 }
 
 /** A seconds option: a positive number, or the default. */
@@ -645,7 +743,10 @@ function seconds(name: string, value: number | undefined, fallback: number): num
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
-    throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `${name} ${typeof value === "string" ? JSON.stringify(value) : String(value)} must be a positive number of milliseconds`);
+    throw new EdgeIsrCacheError(
+      "ERR_OPTION_INVALID",
+      `${name} ${typeof value === "string" ? JSON.stringify(value) : String(value)} must be a positive number of milliseconds`,
+    );
   }
   return value;
 }

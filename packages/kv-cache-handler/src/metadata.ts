@@ -37,7 +37,7 @@ export function buildMetadata(md: Omit<EntryMetadata, "v" | "o">): EntryMetadata
   let json = JSON.stringify(out);
   if (json.length > KVLimits.maxMetadataBytes) {
     const over = json.length - KVLimits.maxMetadataBytes + 8;
-    out.t = out.t.slice(0, Math.max(0, out.t.length - over - (out.t.length - over) % 6));
+    out.t = out.t.slice(0, Math.max(0, out.t.length - over - ((out.t.length - over) % 6)));
     out.o = 1;
     json = JSON.stringify(out);
   }

@@ -18,7 +18,10 @@ export interface DroppedTag {
  * implicit path tag (as Next.js or vinext spell it) is kept under its hashed
  * name, so it still meets the same path's `revalidatePath`.
  */
-export function validateTags(input: readonly unknown[], maxCount: number = HandlerLimits.maxTagsPerEntry): { tags: string[]; dropped: DroppedTag[] } {
+export function validateTags(
+  input: readonly unknown[],
+  maxCount: number = HandlerLimits.maxTagsPerEntry,
+): { tags: string[]; dropped: DroppedTag[] } {
   const tags: string[] = [];
   const dropped: DroppedTag[] = [];
   const seen = new Set<string>();

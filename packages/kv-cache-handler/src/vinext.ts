@@ -67,7 +67,10 @@ export interface VinextAdapterArgs {
 export function kvDataAdapter(options: VinextDataCacheOptions = {}): { adapter: string; options: VinextDataCacheOptions } {
   const { binding, handlerOptions } = splitOptions(options);
   if (!isJson(options)) {
-    throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "vinext data cache options must be JSON (numbers, strings, { binding: \"NAME\" }): vinext inlines them into the Worker; pass functions to new KVCacheHandler() instead");
+    throw new EdgeIsrCacheError(
+      "ERR_OPTION_INVALID",
+      'vinext data cache options must be JSON (numbers, strings, { binding: "NAME" }): vinext inlines them into the Worker; pass functions to new KVCacheHandler() instead',
+    );
   }
   // The handler's own checks (timeouts, cacheTtl ≥ 30, prefix length), on a stand-in binding.
   new KVCacheHandler(CONFIG_TIME_KV, withoutRefs(handlerOptions));
@@ -85,7 +88,10 @@ export class VinextDataCache implements CacheHandler {
   private readonly binding: string;
   private readonly handlerOptions: Record<string, unknown>;
 
-  constructor(private readonly env: Record<string, unknown> | undefined, options: VinextDataCacheOptions = {}) {
+  constructor(
+    private readonly env: Record<string, unknown> | undefined,
+    options: VinextDataCacheOptions = {},
+  ) {
     const split = splitOptions(options);
     this.binding = split.binding;
     this.handlerOptions = split.handlerOptions;
@@ -138,11 +144,17 @@ export default function createVinextDataCache({ env, options }: VinextAdapterArg
 
 function splitOptions(options: VinextDataCacheOptions): { binding: string; handlerOptions: Record<string, unknown> } {
   if (options === null || typeof options !== "object") {
-    throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `vinext data cache options must be an object, got ${options === null ? "null" : typeof options}`);
+    throw new EdgeIsrCacheError(
+      "ERR_OPTION_INVALID",
+      `vinext data cache options must be an object, got ${options === null ? "null" : typeof options}`,
+    );
   }
   const { binding = DEFAULT_VINEXT_BINDING, tagCacheTtlMs: _ignored, ...handlerOptions } = options;
   if (typeof binding !== "string" || !binding) {
-    throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `vinext data cache option binding must be the name of a KV binding, e.g. "${DEFAULT_VINEXT_BINDING}"; got ${JSON.stringify(binding)}`);
+    throw new EdgeIsrCacheError(
+      "ERR_OPTION_INVALID",
+      `vinext data cache option binding must be the name of a KV binding, e.g. "${DEFAULT_VINEXT_BINDING}"; got ${JSON.stringify(binding)}`,
+    );
   }
   return { binding, handlerOptions };
 }
@@ -159,7 +171,10 @@ function resolveRefs(options: Record<string, unknown>, env: Record<string, unkno
       continue;
     }
     if (env[value.binding] === undefined) {
-      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", `vinext data cache option ${name} names the binding ${value.binding}, which the Worker's env does not have; add it to wrangler.jsonc`);
+      throw new EdgeIsrCacheError(
+        "ERR_OPTION_INVALID",
+        `vinext data cache option ${name} names the binding ${value.binding}, which the Worker's env does not have; add it to wrangler.jsonc`,
+      );
     }
     out[name] = env[value.binding];
   }

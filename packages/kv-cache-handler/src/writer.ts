@@ -62,7 +62,8 @@ export class KeyWriter {
     private readonly options: WriterOptions,
   ) {
     // The longest a live caller can take: every attempt on the wire, every backoff, one gap.
-    this.abandonAfterMs = (options.retries + 1) * (options.writeTimeoutMs + BUSY_POLL_MS) + KVLimits.minWriteIntervalMs * 2 ** (options.retries + 1);
+    this.abandonAfterMs =
+      (options.retries + 1) * (options.writeTimeoutMs + BUSY_POLL_MS) + KVLimits.minWriteIntervalMs * 2 ** (options.retries + 1);
   }
 
   /** The newest write of `key` that has not landed yet, if any. */
@@ -136,7 +137,11 @@ export class KeyWriter {
         }
         const timedOut = cause instanceof EdgeIsrCacheError && cause.code === "ERR_KV_TIMEOUT";
         this.options.report(
-          new EdgeIsrCacheError(timedOut ? "ERR_KV_TIMEOUT" : "ERR_KV_WRITE", `KV ${op.type} of ${quoteKey(key)} failed after ${attempt + 1} attempt(s): ${String((cause as Error)?.message ?? cause)}`, { key, cause }),
+          new EdgeIsrCacheError(
+            timedOut ? "ERR_KV_TIMEOUT" : "ERR_KV_WRITE",
+            `KV ${op.type} of ${quoteKey(key)} failed after ${attempt + 1} attempt(s): ${String((cause as Error)?.message ?? cause)}`,
+            { key, cause },
+          ),
         );
         return "failed";
       }

@@ -63,7 +63,11 @@ describe("the Workers Cache purge on invalidation", () => {
       async () => ({ success: false, errors: [{ code: 1134, message: "rate limited" }] }),
     ]) {
       const handler = make({ workersCache: { purge }, readTimeoutMs: 50, onError: (e) => errors.push(e.code) });
-      await handler.set("/p", { kind: "APP_PAGE", html: "x", rscData: undefined, headers: {}, postponed: undefined, status: 200 }, { cacheControl: { revalidate: 3600 }, tags: ["a"] });
+      await handler.set(
+        "/p",
+        { kind: "APP_PAGE", html: "x", rscData: undefined, headers: {}, postponed: undefined, status: 200 },
+        { cacheControl: { revalidate: 3600 }, tags: ["a"] },
+      );
       const result = await handler.invalidate("a");
       expect(result).toMatchObject({ failed: 0, cdn: { failed: 1 } });
       expect(await handler.get("/p")).toBeNull();

@@ -38,19 +38,34 @@ describe("tag records", () => {
   });
 
   it("merges in any order to the same record, never fresher than either", () => {
-    const inv = fc.record({ at: fc.integer({ min: T, max: T + 10_000 }), expire: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }), swr: fc.boolean() });
+    const inv = fc.record({
+      at: fc.integer({ min: T, max: T + 10_000 }),
+      expire: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+      swr: fc.boolean(),
+    });
     fc.assert(
-      fc.property(fc.array(inv, { minLength: 1, maxLength: 6 }), fc.array(inv, { minLength: 1, maxLength: 6 }), fc.integer({ min: T - 5000, max: T + 10_000 }), fc.integer({ min: 0, max: 200_000 }), (as, bs, m, dt) => {
-        const apply = (list: typeof as) =>
-          list.reduce<TagRecord | undefined>((r, i) => applyInvalidation(r, invalidationOf(i.at, i.swr ? {} : i.expire === undefined ? undefined : { expire: i.expire })), undefined)!;
-        const a = apply(as);
-        const b = apply(bs);
-        const now = T + 10_000 + dt;
-        const rank = { fresh: 0, stale: 1, expired: 2 } as const;
-        const ab = mergeRecords(a, b);
-        expect(mergeRecords(b, a)).toEqual(ab);
-        expect(rank[recordState(ab, m, now)]).toBeGreaterThanOrEqual(Math.max(rank[recordState(a, m, now)], rank[recordState(b, m, now)]));
-      }),
+      fc.property(
+        fc.array(inv, { minLength: 1, maxLength: 6 }),
+        fc.array(inv, { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: T - 5000, max: T + 10_000 }),
+        fc.integer({ min: 0, max: 200_000 }),
+        (as, bs, m, dt) => {
+          const apply = (list: typeof as) =>
+            list.reduce<TagRecord | undefined>(
+              (r, i) => applyInvalidation(r, invalidationOf(i.at, i.swr ? {} : i.expire === undefined ? undefined : { expire: i.expire })),
+              undefined,
+            )!;
+          const a = apply(as);
+          const b = apply(bs);
+          const now = T + 10_000 + dt;
+          const rank = { fresh: 0, stale: 1, expired: 2 } as const;
+          const ab = mergeRecords(a, b);
+          expect(mergeRecords(b, a)).toEqual(ab);
+          expect(rank[recordState(ab, m, now)]).toBeGreaterThanOrEqual(
+            Math.max(rank[recordState(a, m, now)], rank[recordState(b, m, now)]),
+          );
+        },
+      ),
     );
   });
 
@@ -65,7 +80,10 @@ describe("clock snapshots", () => {
   const hashes = (n: number, seed = 0) =>
     Array.from({ length: n }, (_, i) => {
       const x = (i + seed * 1_000_003) * 2654435761;
-      return Array.from({ length: 6 }, (_, j) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[(x >>> (j * 5)) & 63]).join("");
+      return Array.from(
+        { length: 6 },
+        (_, j) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[(x >>> (j * 5)) & 63],
+      ).join("");
     });
 
   it("round-trips exact records", () => {
@@ -74,7 +92,13 @@ describe("clock snapshots", () => {
       ["BBBBBB", { s: T + 5, w: 0, fx: T + 60_000, fa: T + 5 }],
       ["CCCCCC", { s: T + 9, w: T + 1, fx: 0, fa: 0 }],
     ];
-    const { bytes, exact, folded } = buildSnapshot({ records, buckets: emptyBuckets(), publishedAt: T + 10, absorbedAt: T, complete: true });
+    const { bytes, exact, folded } = buildSnapshot({
+      records,
+      buckets: emptyBuckets(),
+      publishedAt: T + 10,
+      absorbedAt: T,
+      complete: true,
+    });
     expect([exact, folded]).toEqual([3, 0]);
     const snap = decodeSnapshot(bytes);
     expect(new Map(snap.exact.entries())).toEqual(new Map(records));
@@ -88,8 +112,16 @@ describe("clock snapshots", () => {
 
   it("stays within 64 KiB for 100,000 invalidations and never reads an invalidated entry as fresher", () => {
     const all = hashes(100_000);
-    const records = all.map((h, i) => [h, applyInvalidation(undefined, invalidationOf(T + i * 1000, i % 3 ? undefined : {}))] as [string, TagRecord]);
-    const { bytes, folded } = buildSnapshot({ records, buckets: emptyBuckets(), publishedAt: T + 100_000_000, absorbedAt: 0, complete: true });
+    const records = all.map(
+      (h, i) => [h, applyInvalidation(undefined, invalidationOf(T + i * 1000, i % 3 ? undefined : {}))] as [string, TagRecord],
+    );
+    const { bytes, folded } = buildSnapshot({
+      records,
+      buckets: emptyBuckets(),
+      publishedAt: T + 100_000_000,
+      absorbedAt: 0,
+      complete: true,
+    });
     expect(bytes.byteLength).toBeLessThanOrEqual(SnapshotLimits.maxBytes);
     expect(folded).toBeGreaterThan(90_000);
     const snap = decodeSnapshot(bytes);
@@ -102,7 +134,13 @@ describe("clock snapshots", () => {
   });
 
   it("refuses damaged bytes", () => {
-    const { bytes } = buildSnapshot({ records: [["AAAAAA", { s: T, w: T, fx: 0, fa: 0 }]], buckets: emptyBuckets(), publishedAt: T, absorbedAt: 0, complete: true });
+    const { bytes } = buildSnapshot({
+      records: [["AAAAAA", { s: T, w: T, fx: 0, fa: 0 }]],
+      buckets: emptyBuckets(),
+      publishedAt: T,
+      absorbedAt: 0,
+      complete: true,
+    });
     expect(() => decodeSnapshot(bytes.subarray(0, bytes.byteLength - 3))).toThrow(CorruptSnapshot);
     const bad = bytes.slice();
     bad[0] = 0;

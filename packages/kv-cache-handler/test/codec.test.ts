@@ -6,7 +6,11 @@ import { crc32 } from "../src/bytes.js";
 import type { IncrementalCacheValue } from "../src/types.js";
 
 const bytes = fc.uint8Array({ maxLength: 3000 }).map((b) => b.slice().buffer as ArrayBuffer);
-const text = fc.oneof(fc.string({ maxLength: 2000 }), fc.string({ unit: "grapheme", maxLength: 500 }), fc.constant("<li>x</li>".repeat(300)));
+const text = fc.oneof(
+  fc.string({ maxLength: 2000 }),
+  fc.string({ unit: "grapheme", maxLength: 500 }),
+  fc.constant("<li>x</li>".repeat(300)),
+);
 const headers = fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 })));
 
 const value: fc.Arbitrary<IncrementalCacheValue | null> = fc.oneof(
@@ -19,7 +23,13 @@ const value: fc.Arbitrary<IncrementalCacheValue | null> = fc.oneof(
     postponed: fc.option(fc.string(), { nil: undefined }),
     status: fc.option(fc.integer({ min: 100, max: 599 }), { nil: undefined }),
   }),
-  fc.record({ kind: fc.constant("PAGES" as const), html: text, pageData: fc.jsonValue().map((v) => ({ v })), headers: fc.constant(undefined), status: fc.constant(200) }),
+  fc.record({
+    kind: fc.constant("PAGES" as const),
+    html: text,
+    pageData: fc.jsonValue().map((v) => ({ v })),
+    headers: fc.constant(undefined),
+    status: fc.constant(200),
+  }),
   fc.record({ kind: fc.constant("APP_ROUTE" as const), body: bytes, status: fc.integer({ min: 200, max: 599 }), headers }),
   fc.record({
     kind: fc.constant("FETCH" as const),

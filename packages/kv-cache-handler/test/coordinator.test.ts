@@ -14,7 +14,14 @@ import { coordinatorName } from "../src/coordinator/protocol.js";
 import { buildSnapshot, emptyBuckets } from "../src/clock/snapshot.js";
 import { isolateFactory } from "./isolates.js";
 
-const page = (html = "<p>page</p>") => ({ kind: "APP_PAGE" as const, html, rscData: undefined, headers: {}, postponed: undefined, status: 200 });
+const page = (html = "<p>page</p>") => ({
+  kind: "APP_PAGE" as const,
+  html,
+  rscData: undefined,
+  headers: {},
+  postponed: undefined,
+  status: 200,
+});
 const cc = { cacheControl: { revalidate: 3600 } };
 
 function setup(extra: KVCacheHandlerOptions = {}) {
@@ -25,7 +32,14 @@ function setup(extra: KVCacheHandlerOptions = {}) {
   // These cases count the clock's KV reads; the L1 in front of entries is l1.test.ts's.
   const make = isolateFactory({ prefix, clock, counting, errors }, { l1: false, ...extra });
   const stub = () => env.EDGE_ISR_COORDINATOR.get(env.EDGE_ISR_COORDINATOR.idFromName(coordinatorName("CACHE", prefix)));
-  const stats = async () => (await stub().fetch("https://coordinator/stats")).json<{ rows: number; complete: boolean; publishes: number; dirty: boolean; minGapMs: number | null }>();
+  const stats = async () =>
+    (await stub().fetch("https://coordinator/stats")).json<{
+      rows: number;
+      complete: boolean;
+      publishes: number;
+      dirty: boolean;
+      minGapMs: number | null;
+    }>();
   /** Waits until the coordinator has written its latest snapshot to KV (a deferred write lands within a second). */
   const settled = async () => {
     for (let i = 0; i < 60 && (await stats()).dirty; i++) await new Promise((r) => setTimeout(r, 50));
@@ -36,7 +50,9 @@ function setup(extra: KVCacheHandlerOptions = {}) {
   };
   const clearColo = async () => {
     const cache = await caches.open("edge-isr");
-    await cache.delete(`https://edge-isr.internal/${env.EDGE_ISR_COORDINATOR.idFromName(coordinatorName("CACHE", prefix)).toString()}/clock`);
+    await cache.delete(
+      `https://edge-isr.internal/${env.EDGE_ISR_COORDINATOR.idFromName(coordinatorName("CACHE", prefix)).toString()}/clock`,
+    );
   };
   return { prefix, clock, counting, errors, make, stub, stats, settled, published, clearColo };
 }
@@ -47,7 +63,10 @@ function failing(namespace: DurableObjectNamespace, fail: () => boolean) {
     idFromName: (name: string) => namespace.idFromName(name),
     get: (id: DurableObjectId) => {
       const stub = namespace.get(id);
-      return { fetch: (input: string, init?: RequestInit) => (fail() ? Promise.reject(new Error("Durable Object is overloaded")) : stub.fetch(input, init)) };
+      return {
+        fetch: (input: string, init?: RequestInit) =>
+          fail() ? Promise.reject(new Error("Durable Object is overloaded")) : stub.fetch(input, init),
+      };
     },
   };
 }
@@ -177,7 +196,12 @@ describe("the coordinator", () => {
 
   it("absorbs the per-tag records a KV-only past left behind; readers check them until it has", async () => {
     const t = setup();
-    const kvOnly = new KVCacheHandler(t.counting.kv, { prefix: t.prefix, now: t.clock.now, sleep: t.clock.sleep, logger: { warn() {}, error() {} } });
+    const kvOnly = new KVCacheHandler(t.counting.kv, {
+      prefix: t.prefix,
+      now: t.clock.now,
+      sleep: t.clock.sleep,
+      logger: { warn() {}, error() {} },
+    });
     await kvOnly.set("/old", page(), { ...cc, tags: ["legacy"] });
     t.clock.advance(1000);
     await kvOnly.invalidate("legacy");
@@ -211,9 +235,20 @@ describe("the coordinator", () => {
     // As after `edge-isr prerender` (its own Miniflare published the clock) and a restart of the local server:
     // KV holds a complete snapshot, this runtime's coordinator has never run, and `edge-isr purge` writes to KV.
     const t = setup();
-    const kvOnly = new KVCacheHandler(t.counting.kv, { prefix: t.prefix, now: t.clock.now, sleep: t.clock.sleep, logger: { warn() {}, error() {} } });
+    const kvOnly = new KVCacheHandler(t.counting.kv, {
+      prefix: t.prefix,
+      now: t.clock.now,
+      sleep: t.clock.sleep,
+      logger: { warn() {}, error() {} },
+    });
     await kvOnly.set("/woken", page(), { ...cc, tags: ["purged"] });
-    const elsewhere = buildSnapshot({ records: [], buckets: emptyBuckets(), publishedAt: t.clock.now(), absorbedAt: t.clock.now(), complete: true });
+    const elsewhere = buildSnapshot({
+      records: [],
+      buckets: emptyBuckets(),
+      publishedAt: t.clock.now(),
+      absorbedAt: t.clock.now(),
+      complete: true,
+    });
     await env.CACHE.put(t.prefix + SNAPSHOT_KEY, elsewhere.bytes);
     t.clock.advance(1000);
     await invalidateInKV(env.CACHE, ["purged"], { prefix: t.prefix, now: t.clock.now });
@@ -238,7 +273,10 @@ describe("the coordinator", () => {
 
   it("refuses malformed messages with 400 naming the field", async () => {
     const t = setup();
-    const bad = await t.stub().fetch("https://coordinator/invalidate", { method: "POST", body: JSON.stringify({ binding: "CACHE", prefix: "", hashes: ["x"], at: 1, expireAt: null }) });
+    const bad = await t.stub().fetch("https://coordinator/invalidate", {
+      method: "POST",
+      body: JSON.stringify({ binding: "CACHE", prefix: "", hashes: ["x"], at: 1, expireAt: null }),
+    });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain("6-character base64url");
   });

@@ -6,7 +6,14 @@ import { countingKV } from "../../../test/helpers/counting-kv.js";
 
 const html = `<!doctype html>${"<li class=product>Shoe €12.50 in stock</li>".repeat(200)}`;
 const rsc = new TextEncoder().encode(`0:["$","main",null,${JSON.stringify({ children: html.slice(0, 3000) })}]`);
-const page = { kind: "APP_PAGE" as const, html, rscData: rsc.slice().buffer, headers: { "content-type": "text/html" }, postponed: undefined, status: 200 };
+const page = {
+  kind: "APP_PAGE" as const,
+  html,
+  rscData: rsc.slice().buffer,
+  headers: { "content-type": "text/html" },
+  postponed: undefined,
+  status: 200,
+};
 const setup = () => {
   const prefix = `enc-${crypto.randomUUID().slice(0, 8)}/`;
   const errors: string[] = [];
@@ -52,7 +59,11 @@ describe("getEncoded", () => {
   ])("a %s part that fails its CRC-32 is never handed out: part() throws, get() is a miss", async (encoding, make) => {
     const { handler, prefix, errors } = setup();
     const body = make();
-    await handler.set("/r", { kind: "APP_ROUTE", body: body.slice().buffer, status: 200, headers: {} }, { cacheControl: { revalidate: 60 } });
+    await handler.set(
+      "/r",
+      { kind: "APP_ROUTE", body: body.slice().buffer, status: 200, headers: {} },
+      { cacheControl: { revalidate: 60 } },
+    );
     const kvKey = await kvKeyFor(prefix, "/r");
     const { value, metadata } = await env.CACHE.getWithMetadata(kvKey, { type: "arrayBuffer" });
     const bytes = new Uint8Array(value!);

@@ -8,7 +8,10 @@ import type { CountingKV } from "../../../test/helpers/counting-kv.js";
 import type { ManualClock } from "../../../test/helpers/clock.js";
 import { KVCacheHandler, type KVCacheHandlerOptions } from "../src/index.js";
 
-export function isolateFactory(shared: { prefix: string; clock: ManualClock; counting: CountingKV<KVNamespace>; errors: string[] }, base: KVCacheHandlerOptions) {
+export function isolateFactory(
+  shared: { prefix: string; clock: ManualClock; counting: CountingKV<KVNamespace>; errors: string[] },
+  base: KVCacheHandlerOptions,
+) {
   return (options: KVCacheHandlerOptions = {}) =>
     new KVCacheHandler(shared.counting.kv, {
       prefix: shared.prefix,

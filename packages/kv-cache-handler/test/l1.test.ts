@@ -13,7 +13,14 @@ import { manualClock } from "../../../test/helpers/clock.js";
 import { type KVCacheHandlerOptions, kvKeyFor } from "../src/index.js";
 import { isolateFactory } from "./isolates.js";
 
-const page = (html = "<p>page</p>") => ({ kind: "APP_PAGE" as const, html, rscData: undefined, headers: {}, postponed: undefined, status: 200 });
+const page = (html = "<p>page</p>") => ({
+  kind: "APP_PAGE" as const,
+  html,
+  rscData: undefined,
+  headers: {},
+  postponed: undefined,
+  status: 200,
+});
 const htmlOf = (hit: { value: unknown } | null) => (hit?.value as { html?: string } | null)?.html;
 
 function setup(extra: KVCacheHandlerOptions = {}) {

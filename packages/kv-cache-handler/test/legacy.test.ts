@@ -14,7 +14,10 @@ describe("entries marked by the sweep before the tag clock", () => {
     const handler = new KVCacheHandler(env.CACHE, { prefix, logger: { warn() {}, error() {} } });
     await handler.set("/stale", page, { cacheControl: { revalidate: 3600 }, tags: ["t"] });
     await handler.set("/expired", page, { cacheControl: { revalidate: 3600 }, tags: ["t"] });
-    for (const [key, mark] of [["/stale", "s"], ["/expired", "x"]] as const) {
+    for (const [key, mark] of [
+      ["/stale", "s"],
+      ["/expired", "x"],
+    ] as const) {
       const kvKey = await kvKeyFor(prefix, key);
       const { value, metadata } = await env.CACHE.getWithMetadata<Record<string, number>>(kvKey, "arrayBuffer");
       // What the sweep wrote: the same bytes, metadata marked stale (and, for an expiry, when).
@@ -25,7 +28,7 @@ describe("entries marked by the sweep before the tag clock", () => {
     const reader = new KVCacheHandler(env.CACHE, { prefix, logger: { warn() {}, error() {} } });
     const stale = await reader.get("/stale");
     expect(stale?.cacheState).toBe("stale");
-    expect((stale?.value as { html: string }).html).toBe("<p>old format</p>");
+    expect((stale!.value as { html: string }).html).toBe("<p>old format</p>");
     expect(await reader.get("/expired")).toBeNull();
   });
 });

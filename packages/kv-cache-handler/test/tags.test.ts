@@ -8,12 +8,19 @@ import { implicitTag, implicitTags, validateTags } from "../src/tags.js";
 describe("sha256Sync", () => {
   it("gives crypto.subtle's digest for any input, across block boundaries", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ unit: "grapheme", maxLength: 300 }), fc.string({ minLength: 50, maxLength: 200 }).map((s) => s.repeat(30))), async (text) => {
-        expect(toHex(sha256Sync(text))).toBe(toHex(await sha256(text)));
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ unit: "grapheme", maxLength: 300 }),
+          fc.string({ minLength: 50, maxLength: 200 }).map((s) => s.repeat(30)),
+        ),
+        async (text) => {
+          expect(toHex(sha256Sync(text))).toBe(toHex(await sha256(text)));
+        },
+      ),
       { numRuns: 300, seed: 17 },
     );
-    for (const length of [0, 55, 56, 63, 64, 65, 119, 120]) expect(toHex(sha256Sync("x".repeat(length)))).toBe(toHex(await sha256("x".repeat(length))));
+    for (const length of [0, 55, 56, 63, 64, 65, 119, 120])
+      expect(toHex(sha256Sync("x".repeat(length)))).toBe(toHex(await sha256("x".repeat(length))));
   });
 });
 
@@ -22,7 +29,12 @@ describe("implicit tags", () => {
     const fits = `/${"p".repeat(250)}`;
     expect(implicitTag(fits)).toBe(`_N_T_${fits}`);
     expect(implicitTag(`${fits}q`)).toBe(`_N_T_#${toHex(sha256Sync(`${fits}q`))}`);
-    expect(implicitTags(`${fits}q`, "/[slug]")).toEqual(["_N_T_/layout", "_N_T_/[slug]/layout", "_N_T_/[slug]/page", implicitTag(`${fits}q`)]);
+    expect(implicitTags(`${fits}q`, "/[slug]")).toEqual([
+      "_N_T_/layout",
+      "_N_T_/[slug]/layout",
+      "_N_T_/[slug]/page",
+      implicitTag(`${fits}q`),
+    ]);
   });
 
   it("validateTags stores an over-long implicit tag under the same hashed name, and still drops other long tags", () => {

@@ -17,7 +17,11 @@ afterEach(() => vi.restoreAllMocks());
 describe("the vinext data-cache adapter", () => {
   it("passes vinext 1.4's own adapter check (instantiateCacheAdapter), and stores under the default binding", async () => {
     const appPrefix = `vx-${crypto.randomUUID().slice(0, 8)}`;
-    const cache = instantiateCacheAdapter(createVinextDataCache, { env: { [DEFAULT_VINEXT_BINDING]: env.CACHE }, options: { appPrefix } }, "data") as ReturnType<typeof createVinextDataCache>;
+    const cache = instantiateCacheAdapter(
+      createVinextDataCache,
+      { env: { [DEFAULT_VINEXT_BINDING]: env.CACHE }, options: { appPrefix } },
+      "data",
+    ) as ReturnType<typeof createVinextDataCache>;
     await cache.set("/p", page("<h1>p</h1>"), { cacheControl: { revalidate: 60 }, tags: ["t"] });
     expect(await cache.get("/p")).toMatchObject({ value: { html: "<h1>p</h1>" }, cacheControl: { revalidate: 60 } });
     expect(await env.CACHE.get(await kvKeyFor(`${appPrefix}:`, "/p"))).not.toBeNull();
@@ -34,7 +38,9 @@ describe("the vinext data-cache adapter", () => {
     await expect(cache.revalidateTag("t")).resolves.toBeUndefined();
     expect(await cache.get("/p")).toBeNull();
     expect(errors).toHaveBeenCalledTimes(1);
-    expect(String(errors.mock.calls[0]![0])).toMatch(/ERR_OPTION_INVALID: vinext data cache: env\.MY_KV is not a KV namespace binding.*"binding": "MY_KV"/);
+    expect(String(errors.mock.calls[0]![0])).toMatch(
+      /ERR_OPTION_INVALID: vinext data cache: env\.MY_KV is not a KV namespace binding.*"binding": "MY_KV"/,
+    );
   });
 
   it("replaces { binding: NAME } in an option with env.NAME on first use (how a Durable Object binding reaches the handler)", async () => {
@@ -65,7 +71,9 @@ describe("the vinext data-cache adapter", () => {
 
   it("kvDataAdapter() returns the descriptor vinext expects, with kvDataAdapter's default binding, and accepts its options", () => {
     expect(kvDataAdapter()).toEqual({ adapter: VINEXT_ADAPTER_MODULE, options: { binding: "VINEXT_KV_CACHE" } });
-    expect(kvDataAdapter({ binding: "CACHE", appPrefix: "shop", ttlSeconds: 3600, cacheTtl: 30, tagCacheTtlMs: 5000, readTimeoutMs: 800 })).toEqual({
+    expect(
+      kvDataAdapter({ binding: "CACHE", appPrefix: "shop", ttlSeconds: 3600, cacheTtl: 30, tagCacheTtlMs: 5000, readTimeoutMs: 800 }),
+    ).toEqual({
       adapter: "@edge-isr/kv-cache-handler/vinext",
       options: { binding: "CACHE", appPrefix: "shop", ttlSeconds: 3600, cacheTtl: 30, tagCacheTtlMs: 5000, readTimeoutMs: 800 },
     });

@@ -24,7 +24,11 @@ export function parsePointer(raw: unknown): BuildPointer | undefined {
   if (typeof raw !== "object" || raw === null) return undefined;
   const p = raw as Partial<BuildPointer>;
   if (typeof p.current !== "string" || !p.current) return undefined;
-  return { current: p.current, previous: Array.isArray(p.previous) ? p.previous.filter((b) => typeof b === "string") : [], promotedAt: Number(p.promotedAt) || 0 };
+  return {
+    current: p.current,
+    previous: Array.isArray(p.previous) ? p.previous.filter((b) => typeof b === "string") : [],
+    promotedAt: Number(p.promotedAt) || 0,
+  };
 }
 
 /** Reads the pointer through a per-isolate cache; falls back to `fallback` when it is missing or KV fails. */
@@ -47,7 +51,11 @@ export class BuildPointerCache {
     return this.reads.run("pointer", async () => {
       let build: string;
       try {
-        const raw = await withTimeout(kv.get(BUILD_POINTER_KEY, "json"), this.timeoutMs, () => new Error(`reading ${BUILD_POINTER_KEY} took longer than ${this.timeoutMs} ms`));
+        const raw = await withTimeout(
+          kv.get(BUILD_POINTER_KEY, "json"),
+          this.timeoutMs,
+          () => new Error(`reading ${BUILD_POINTER_KEY} took longer than ${this.timeoutMs} ms`),
+        );
         build = parsePointer(raw)?.current ?? fallback;
       } catch {
         build = this.cached?.build ?? fallback;

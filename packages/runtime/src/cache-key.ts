@@ -37,7 +37,7 @@ export function normalizePath(pathname: string): string | undefined {
 const KEPT = /%(5B|5D|40|3A|24|26|2B|2C|3B|3D)/g;
 /** Percent-encodes one path segment, leaving the characters browsers leave, so one spelling stays one key. */
 function encodeSegment(segment: string): string {
-  return encodeURIComponent(segment).replace(KEPT, (escape) => decodeURIComponent(escape));
+  return encodeURIComponent(segment).replace(KEPT, (encoded) => decodeURIComponent(encoded));
 }
 
 /** The allowed query parameters, sorted, as `?a=1&b=2` (empty when none). */

@@ -13,15 +13,54 @@ import { EdgeIsrRuntimeError } from "./errors.js";
 /** Cookies set by Cloudflare and by analytics and advertising tools, by exact name. They never make a request personal. */
 export const INFRASTRUCTURE_COOKIES: readonly string[] = [
   // Cloudflare: bot management, challenges, load balancing, waiting room, rate limiting
-  "__cf_bm", "cf_clearance", "__cflb", "_cfuvid", "__cfruid", "__cfwaitingroom", "cf_ob_info", "cf_use_ob", "__cfseq",
+  "__cf_bm",
+  "cf_clearance",
+  "__cflb",
+  "_cfuvid",
+  "__cfruid",
+  "__cfwaitingroom",
+  "cf_ob_info",
+  "cf_use_ob",
+  "__cfseq",
   // Google Analytics and Ads, Meta, Microsoft Clarity and Ads, TikTok, Pinterest, HubSpot, Stripe's fraud signals
-  "_ga", "_gid", "_gat", "_fbp", "_fbc", "_clck", "_clsk", "_uetsid", "_uetvid", "MUID", "_ttp", "_pin_unauth",
-  "hubspotutk", "__hstc", "__hssc", "__hssrc", "__stripe_mid", "__stripe_sid",
+  "_ga",
+  "_gid",
+  "_gat",
+  "_fbp",
+  "_fbc",
+  "_clck",
+  "_clsk",
+  "_uetsid",
+  "_uetvid",
+  "MUID",
+  "_ttp",
+  "_pin_unauth",
+  "hubspotutk",
+  "__hstc",
+  "__hssc",
+  "__hssrc",
+  "__stripe_mid",
+  "__stripe_sid",
 ];
 
 /** Prefixes of such cookies, whose names carry an id (`_ga_<property>`, `_hjSession_<site>`, `ajs_anonymous_id`, `mp_<token>_mixpanel`). */
 export const INFRASTRUCTURE_COOKIE_PREFIXES: readonly string[] = [
-  "cf_chl_", "__cfseq-", "_ga_", "_gat_", "_gcl_", "_gac_", "__utm", "_dc_gtm_", "_hj", "ajs_", "mp_", "amplitude_id", "AMP_", "_pk_", "_vwo_", "optimizely",
+  "cf_chl_",
+  "__cfseq-",
+  "_ga_",
+  "_gat_",
+  "_gcl_",
+  "_gac_",
+  "__utm",
+  "_dc_gtm_",
+  "_hj",
+  "ajs_",
+  "mp_",
+  "amplitude_id",
+  "AMP_",
+  "_pk_",
+  "_vwo_",
+  "optimizely",
 ];
 
 const infrastructure = new Set(INFRASTRUCTURE_COOKIES);
@@ -64,13 +103,20 @@ export function checkCookieOptions(route: { path: string; personalCookies?: read
     );
   }
   if (route.personalCookies === undefined) return;
-  if (!Array.isArray(route.personalCookies)) throw new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `${where}: personalCookies must be an array of cookie names, e.g. ["session"]`);
+  if (!Array.isArray(route.personalCookies))
+    throw new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `${where}: personalCookies must be an array of cookie names, e.g. ["session"]`);
   for (const rule of route.personalCookies) {
     if (typeof rule !== "string" || !RULE.test(rule)) {
-      throw new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `${where}: personalCookies entry ${typeof rule === "string" ? quoteKey(rule) : String(rule)} is not a cookie name or a prefix ending in "*"`);
+      throw new EdgeIsrRuntimeError(
+        "ERR_OPTION_INVALID",
+        `${where}: personalCookies entry ${typeof rule === "string" ? quoteKey(rule) : String(rule)} is not a cookie name or a prefix ending in "*"`,
+      );
     }
     if (!rule.endsWith("*") && isInfrastructureCookie(rule)) {
-      throw new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `${where}: personalCookies names ${quoteKey(rule)}, an infrastructure or analytics cookie, which never makes a page personal`);
+      throw new EdgeIsrRuntimeError(
+        "ERR_OPTION_INVALID",
+        `${where}: personalCookies names ${quoteKey(rule)}, an infrastructure or analytics cookie, which never makes a page personal`,
+      );
     }
   }
 }

@@ -23,7 +23,11 @@ export interface CachedOptions {
  * (which must be JSON-serializable, like the result).
  * @example const getProduct = cached((id: string) => db.product(id), ["product"], { tags: ["products"], revalidate: 60 });
  */
-export function cached<Args extends unknown[], T>(fn: (...args: Args) => T | Promise<T>, keyParts: readonly string[], options: CachedOptions = {}): (...args: Args) => Promise<T> {
+export function cached<Args extends unknown[], T>(
+  fn: (...args: Args) => T | Promise<T>,
+  keyParts: readonly string[],
+  options: CachedOptions = {},
+): (...args: Args) => Promise<T> {
   const flights = new SingleFlight<T>(30_000);
   const landing = new Map<string, T>();
   const tags = [...(options.tags ?? [])];
@@ -35,7 +39,12 @@ export function cached<Args extends unknown[], T>(fn: (...args: Args) => T | Pro
     const refresh = () =>
       flights.run(key, async () => {
         const value = await fn(...args);
-        const entry = { kind: "FETCH" as const, data: { headers: {}, body: JSON.stringify({ v: value }), url: key, status: 200 }, tags, revalidate: options.revalidate ?? false };
+        const entry = {
+          kind: "FETCH" as const,
+          data: { headers: {}, body: JSON.stringify({ v: value }), url: key, status: 200 },
+          tags,
+          revalidate: options.revalidate ?? false,
+        };
         // Stored in the background: the caller has its value without waiting for
         // KV's write, and later calls in this isolate get it until the write lands.
         landing.set(key, value);
@@ -51,7 +60,11 @@ export function cached<Args extends unknown[], T>(fn: (...args: Args) => T | Pro
     if (landing.has(key)) return landing.get(key) as T;
     let hit: Awaited<ReturnType<CacheHandler["get"]>> = null;
     try {
-      hit = await handler.get(key, { kind: "FETCH", tags, ...(typeof options.revalidate === "number" ? { revalidate: options.revalidate } : {}) });
+      hit = await handler.get(key, {
+        kind: "FETCH",
+        tags,
+        ...(typeof options.revalidate === "number" ? { revalidate: options.revalidate } : {}),
+      });
     } catch (error) {
       report(error);
     }

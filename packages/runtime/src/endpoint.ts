@@ -15,7 +15,6 @@ import { durationsOf, pathTag } from "./revalidate.js";
 export const MAX_ENDPOINT_BODY = RuntimeLimits.maxEndpointBodyBytes;
 /** Tags and paths in one request; a client with more sends several requests. */
 export const MAX_ENDPOINT_ITEMS = RuntimeLimits.maxEndpointItems;
-const MAX_ITEMS = MAX_ENDPOINT_ITEMS;
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
@@ -34,11 +33,19 @@ export async function secretsEqual(given: string, expected: string): Promise<boo
   return diff === 0;
 }
 
-const hasInvalidate = (handler: CacheHandler): handler is CacheHandler & { invalidate(tags: string[], durations?: { expire?: number }, options?: { workersCache?: unknown }): Promise<InvalidationResult> } =>
-  typeof (handler as { invalidate?: unknown }).invalidate === "function";
+const hasInvalidate = (
+  handler: CacheHandler,
+): handler is CacheHandler & {
+  invalidate(tags: string[], durations?: { expire?: number }, options?: { workersCache?: unknown }): Promise<InvalidationResult>;
+} => typeof (handler as { invalidate?: unknown }).invalidate === "function";
 
 /** Answers a revalidation request; `workersCache` (the request's `ctx.cache`) is purged of the same tags by KVCacheHandler. */
-export async function handleRevalidate(request: Request, secret: string | undefined, handler: CacheHandler, workersCache?: unknown): Promise<Response> {
+export async function handleRevalidate(
+  request: Request,
+  secret: string | undefined,
+  handler: CacheHandler,
+  workersCache?: unknown,
+): Promise<Response> {
   if (!secret) return json(404, { error: "revalidation endpoint disabled: no secret configured" });
   if (request.method !== "POST") return new Response(null, { status: 405, headers: { allow: "POST" } });
   const auth = request.headers.get("authorization") ?? "";
@@ -58,20 +65,27 @@ export async function handleRevalidate(request: Request, secret: string | undefi
   if (typeof body !== "object" || body === null || Array.isArray(body)) return json(400, { error: "body must be a JSON object" });
   const { tags = [], paths = [], expire, profile } = body as { tags?: unknown; paths?: unknown; expire?: unknown; profile?: unknown };
   if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string" || t.length === 0 || t.length > 256)) {
-    return json(400, { error: "field \"tags\" must be an array of non-empty strings of at most 256 characters" });
+    return json(400, { error: 'field "tags" must be an array of non-empty strings of at most 256 characters' });
   }
-  if (!Array.isArray(paths)) return json(400, { error: "field \"paths\" must be an array" });
-  if (tags.length + paths.length > MAX_ENDPOINT_ITEMS) return json(400, { error: `fields "tags" and "paths" hold ${tags.length + paths.length} items, over the limit of ${MAX_ENDPOINT_ITEMS}` });
-  if (expire !== undefined && (typeof expire !== "number" || !(expire >= 0))) return json(400, { error: "field \"expire\" must be a number of seconds ≥ 0" });
-  if (profile !== undefined && typeof profile !== "string") return json(400, { error: 'field "profile" must be a cache-life profile name such as "max"' });
+  if (!Array.isArray(paths)) return json(400, { error: 'field "paths" must be an array' });
+  if (tags.length + paths.length > MAX_ENDPOINT_ITEMS)
+    return json(400, {
+      error: `fields "tags" and "paths" hold ${tags.length + paths.length} items, over the limit of ${MAX_ENDPOINT_ITEMS}`,
+    });
+  if (expire !== undefined && (typeof expire !== "number" || !(expire >= 0)))
+    return json(400, { error: 'field "expire" must be a number of seconds ≥ 0' });
+  if (profile !== undefined && typeof profile !== "string")
+    return json(400, { error: 'field "profile" must be a cache-life profile name such as "max"' });
   if (profile !== undefined && expire !== undefined) return json(400, { error: 'give "expire" or "profile", not both' });
   let durations: { expire?: number } | undefined;
   try {
     durations = durationsOf(profile ?? (expire === undefined ? undefined : { expire: expire as number }));
   } catch (error) {
-    return json(400, { error: `field "profile": ${String((error as Error).message).replace(/^\[edge-isr\] ERR_OPTION_INVALID: revalidateTag: /, "")}` });
+    return json(400, {
+      error: `field "profile": ${String((error as Error).message).replace(/^\[edge-isr\] ERR_OPTION_INVALID: revalidateTag: /, "")}`,
+    });
   }
-  if (tags.length + paths.length === 0) return json(400, { error: "give at least one of \"tags\" or \"paths\"" });
+  if (tags.length + paths.length === 0) return json(400, { error: 'give at least one of "tags" or "paths"' });
 
   const all = [...(tags as string[])];
   for (const [i, item] of paths.entries()) {
@@ -88,15 +102,26 @@ export async function handleRevalidate(request: Request, secret: string | undefi
   }
   try {
     // KVCacheHandler's `invalidate` says what happened; any other handler's `revalidateTag` is trusted.
-    const result = hasInvalidate(handler) ? await handler.invalidate(all, durations, { workersCache }) : (await handler.revalidateTag(all, durations), undefined);
-    if (result?.failed) return json(503, { error: `${result.failed} write(s) of the invalidation did not land in KV; try again (it is safe to repeat)` });
+    let result: InvalidationResult | undefined;
+    if (hasInvalidate(handler)) result = await handler.invalidate(all, durations, { workersCache });
+    else await handler.revalidateTag(all, durations);
+    if (result?.failed)
+      return json(503, { error: `${result.failed} write(s) of the invalidation did not land in KV; try again (it is safe to repeat)` });
     if (result?.degraded) {
-      return json(503, { error: "the coordinator could not be reached: the invalidation is stored in KV and reaches other isolates once the coordinator picks it up (within a minute); try again to apply it at once" });
+      return json(503, {
+        error:
+          "the coordinator could not be reached: the invalidation is stored in KV and reaches other isolates once the coordinator picks it up (within a minute); try again to apply it at once",
+      });
     }
     // `expire`: seconds until the entries expire (0: now), null when they only went stale.
     const seconds = durations === undefined ? 0 : (durations.expire ?? null);
     // `cdn`: the Workers Cache purge (tags named, calls failed); a failed purge leaves CDN copies to their max-age.
-    return json(200, { revalidated: { tags: tags.length, paths: paths.length }, expire: seconds, via: result?.via ?? "handler", ...(result?.cdn ? { cdn: result.cdn } : {}) });
+    return json(200, {
+      revalidated: { tags: tags.length, paths: paths.length },
+      expire: seconds,
+      via: result?.via ?? "handler",
+      ...(result?.cdn ? { cdn: result.cdn } : {}),
+    });
   } catch (error) {
     // The cache could not record it: say so, so the caller retries (pages keep being served).
     return json(503, { error: `revalidation failed, try again: ${String((error as Error)?.message ?? error).slice(0, 200)}` });

@@ -5,8 +5,26 @@
  */
 export { setCacheHandler, getCacheHandler, hasCacheHandler } from "./registry.js";
 export { BUILD_POINTER_KEY, parsePointer, type BuildPointer } from "./build-pointer.js";
-export { createISR, REVALIDATE_HEADER, PRERENDER_HEADER, PRERENDER_MANIFEST_PATH, type ISROptions, type ISRRoute, type Render, type RenderContext, type WaitUntil } from "./isr.js";
-export { revalidateTag, updateTag, revalidatePath, pathTag, durationsOf, CACHE_LIFE_PROFILES, type RevalidateProfile } from "./revalidate.js";
+export {
+  createISR,
+  REVALIDATE_HEADER,
+  PRERENDER_HEADER,
+  PRERENDER_MANIFEST_PATH,
+  type ISROptions,
+  type ISRRoute,
+  type Render,
+  type RenderContext,
+  type WaitUntil,
+} from "./isr.js";
+export {
+  revalidateTag,
+  updateTag,
+  revalidatePath,
+  pathTag,
+  durationsOf,
+  CACHE_LIFE_PROFILES,
+  type RevalidateProfile,
+} from "./revalidate.js";
 export { cached, type CachedOptions } from "./data-cache.js";
 export { backgroundWork, defer } from "./background.js";
 export { CACHEABLE_STATUS, RSC_HEADERS, requestBypassReason, responseBypassReason, type RequestPolicy } from "./cacheability.js";

@@ -38,7 +38,9 @@ export class Lease {
       const [until, owner] = held.split(" ");
       if (Number(until) > this.now() && owner !== this.owner) return false;
     }
-    await this.kv.put(this.keyOf(key), `${this.now() + Math.min(seconds, this.seconds) * 1000} ${this.owner}`, { expirationTtl: MIN_KV_TTL });
+    await this.kv.put(this.keyOf(key), `${this.now() + Math.min(seconds, this.seconds) * 1000} ${this.owner}`, {
+      expirationTtl: MIN_KV_TTL,
+    });
     return true;
   }
 

@@ -85,7 +85,11 @@ export async function miss<Env>(
   const headers = new Headers(outcome.response.headers);
   if (outcome.kind === "cacheable") {
     stateHeaders(headers, state, timing.header(state));
-    cacheHeaders(headers, cacheControlFor(p, m.route, outcome.response.status), isPersonal(m.route), { age: 0, stale: false, tags: tagsFor(m) });
+    cacheHeaders(headers, cacheControlFor(p, m.route, outcome.response.status), isPersonal(m.route), {
+      age: 0,
+      stale: false,
+      tags: tagsFor(m),
+    });
     headers.set("age", "0");
     headers.set("x-edge-isr-generated-at", new Date(p.now()).toISOString());
   } else {

@@ -28,9 +28,13 @@ export const NOT_FOUND_DEFAULTS = { seconds: 300, budget: { writes: 10, perSecon
 function settings(options: NotFoundOptions | undefined): Required<NotFoundOptions> {
   const seconds = options?.seconds ?? NOT_FOUND_DEFAULTS.seconds;
   const budget = options?.budget ?? NOT_FOUND_DEFAULTS.budget;
-  if (!(Number.isInteger(seconds) && seconds >= 1)) throw new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `notFound.seconds ${String(seconds)} must be a whole number of seconds ≥ 1`);
+  if (!(Number.isInteger(seconds) && seconds >= 1))
+    throw new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `notFound.seconds ${String(seconds)} must be a whole number of seconds ≥ 1`);
   if (!(Number.isInteger(budget.writes) && budget.writes >= 0 && budget.perSeconds > 0)) {
-    throw new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `notFound.budget ${JSON.stringify(budget)} must be { writes: a whole number ≥ 0, perSeconds: a number > 0 }`);
+    throw new EdgeIsrRuntimeError(
+      "ERR_OPTION_INVALID",
+      `notFound.budget ${JSON.stringify(budget)} must be { writes: a whole number ≥ 0, perSeconds: a number > 0 }`,
+    );
   }
   return { seconds, budget };
 }
@@ -87,10 +91,18 @@ export async function unlistedAnswer(
     response = await make?.();
   } catch (error) {
     const path = quoteKey(new URL(request.url).pathname);
-    context.report(new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `notFound.response failed for ${path}; answering a plain 404: ${String(error)}`, { cause: error }));
+    context.report(
+      new EdgeIsrRuntimeError("ERR_RENDER_FAILED", `notFound.response failed for ${path}; answering a plain 404: ${String(error)}`, {
+        cause: error,
+      }),
+    );
   }
   response ??= new Response("Not Found", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
   const headers = new Headers(response.headers);
   bypassHeaders(headers, "not a page of staticParams (dynamicParams: false)", context.timing, true);
-  return new Response(request.method === "HEAD" ? null : response.body, { status: response.status, statusText: response.statusText, headers });
+  return new Response(request.method === "HEAD" ? null : response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
 }

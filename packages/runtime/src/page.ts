@@ -34,7 +34,10 @@ interface EncodedPart {
 }
 /** The optional fast path a handler may offer (KVCacheHandler does): parts left as stored. */
 export interface EncodedHandler extends CacheHandler {
-  getEncoded(key: string, ctx?: Record<string, unknown>): Promise<
+  getEncoded(
+    key: string,
+    ctx?: Record<string, unknown>,
+  ): Promise<
     | (Omit<CacheHandlerValue, "value"> & {
         kind: string | null;
         fields: Record<string, unknown>;
@@ -48,14 +51,19 @@ export interface EncodedHandler extends CacheHandler {
 const BODY_PART: Record<string, string> = { APP_PAGE: "html", APP_ROUTE: "body" };
 
 function isMeta(meta: unknown): meta is PageMeta {
-  return typeof meta === "object" && meta !== null && typeof (meta as PageMeta).etag === "string" && typeof (meta as PageMeta).generatedAt === "number";
+  return (
+    typeof meta === "object" &&
+    meta !== null &&
+    typeof (meta as PageMeta).etag === "string" &&
+    typeof (meta as PageMeta).generatedAt === "number"
+  );
 }
 
 /** Reads a page through `handler`; `null` on a miss or when the entry is not a page the runtime stored. */
 export async function readPage(handler: CacheHandler, key: string, ctx: Record<string, unknown>): Promise<CachedPage | null> {
   if (typeof (handler as Partial<EncodedHandler>).getEncoded === "function") {
     const hit = await (handler as EncodedHandler).getEncoded(key, ctx);
-    if (!hit || !hit.kind || !(hit.kind in BODY_PART) || !isMeta(hit.fields.edgeIsr)) return null;
+    if (!hit?.kind || !(hit.kind in BODY_PART) || !isMeta(hit.fields.edgeIsr)) return null;
     const part: EncodedPart = hit.part(BODY_PART[hit.kind]!) ?? { bytes: new Uint8Array(0), gzip: false };
     return {
       lastModified: hit.lastModified,

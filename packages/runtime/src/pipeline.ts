@@ -77,7 +77,7 @@ export function createPipeline<Env>(options: ISROptions<Env>): Pipeline<Env> {
   const badOrigin = (origin: string) =>
     new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `origin ${quoteKey(origin)} is not a URL such as "https://shop.example"`);
   if (typeof options.origin === "string" && !URL.canParse(options.origin)) throw badOrigin(options.origin);
-  const buildIdFor = (env: Env) => (typeof options.buildId === "function" ? options.buildId(env) : options.buildId ?? "dev");
+  const buildIdFor = (env: Env) => (typeof options.buildId === "function" ? options.buildId(env) : (options.buildId ?? "dev"));
 
   return {
     options,
@@ -96,7 +96,7 @@ export function createPipeline<Env>(options: ISROptions<Env>): Pipeline<Env> {
     staticPages: new StaticParamsGate<Env>({ now, timeoutMs: renderTimeoutMs, report }),
     pointer,
     report,
-    handlerFor: (env) => (typeof options.handler === "function" ? options.handler(env) : options.handler ?? getCacheHandler()),
+    handlerFor: (env) => (typeof options.handler === "function" ? options.handler(env) : (options.handler ?? getCacheHandler())),
     originFor(env) {
       const origin = typeof options.origin === "function" ? options.origin(env) : options.origin;
       if (!origin) return undefined;

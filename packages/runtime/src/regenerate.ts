@@ -60,12 +60,21 @@ const hasRegenerationLease = (
  * else yes (one render per isolate). A lease that cannot be asked for is
  * skipped: a stale page must not stay stale because the coordinator or KV hiccuped.
  */
-async function mayRegenerate<Env>(p: Pipeline<Env>, handler: CacheHandler, key: string, stale: CachedPage, m: Matched<Env>, env: Env): Promise<boolean> {
+async function mayRegenerate<Env>(
+  p: Pipeline<Env>,
+  handler: CacheHandler,
+  key: string,
+  stale: CachedPage,
+  m: Matched<Env>,
+  env: Env,
+): Promise<boolean> {
   if (hasRegenerationLease(handler)) {
     // Held until the new copy is stored, or for as long as a render and its write may take.
     const seconds = Math.ceil((p.renderTimeoutMs + p.cacheTimeoutMs) / 1000);
     const late = () => new Error("late");
-    const granted = await withTimeout(handler.regenerationLease(key, stale.lastModified, seconds), p.cacheTimeoutMs, late).catch(() => undefined);
+    const granted = await withTimeout(handler.regenerationLease(key, stale.lastModified, seconds), p.cacheTimeoutMs, late).catch(
+      () => undefined,
+    );
     if (granted !== undefined) return granted;
   }
   return leaseTaken(p, key, m, env);

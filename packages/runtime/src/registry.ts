@@ -16,7 +16,10 @@ type Global = typeof globalThis & { [KEY]?: CacheHandler };
  */
 export function setCacheHandler(handler: CacheHandler): void {
   if (!handler || typeof handler.get !== "function" || typeof handler.set !== "function" || typeof handler.revalidateTag !== "function") {
-    throw new EdgeIsrRuntimeError("ERR_OPTION_INVALID", "setCacheHandler needs an object with get, set and revalidateTag (the Next.js cache-handler contract)");
+    throw new EdgeIsrRuntimeError(
+      "ERR_OPTION_INVALID",
+      "setCacheHandler needs an object with get, set and revalidateTag (the Next.js cache-handler contract)",
+    );
   }
   (globalThis as Global)[KEY] = handler;
 }
@@ -25,7 +28,10 @@ export function setCacheHandler(handler: CacheHandler): void {
 export function getCacheHandler(): CacheHandler {
   const handler = (globalThis as Global)[KEY];
   if (!handler) {
-    throw new EdgeIsrRuntimeError("ERR_NO_CACHE_HANDLER", "no cache handler is set; call setCacheHandler(new KVCacheHandler(env.CACHE)) before handling requests");
+    throw new EdgeIsrRuntimeError(
+      "ERR_NO_CACHE_HANDLER",
+      "no cache handler is set; call setCacheHandler(new KVCacheHandler(env.CACHE)) before handling requests",
+    );
   }
   return handler;
 }

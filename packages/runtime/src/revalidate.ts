@@ -39,7 +39,10 @@ export function durationsOf(profile: RevalidateProfile | undefined): { expire?: 
   if (typeof profile === "object" && profile !== null) {
     const expire = profile.expire;
     if (expire !== undefined && (typeof expire !== "number" || Number.isNaN(expire) || expire < 0)) {
-      throw new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `revalidateTag: expire ${String(expire).slice(0, 40)} must be a number of seconds ≥ 0`);
+      throw new EdgeIsrRuntimeError(
+        "ERR_OPTION_INVALID",
+        `revalidateTag: expire ${String(expire).slice(0, 40)} must be a number of seconds ≥ 0`,
+      );
     }
     return expire === undefined ? {} : { expire };
   }
@@ -60,7 +63,11 @@ export function durationsOf(profile: RevalidateProfile | undefined): { expire?: 
  * miss `n` seconds later.
  * @example await revalidateTag("product:42", "max");
  */
-export async function revalidateTag(tag: string | string[], profile?: RevalidateProfile, handler: CacheHandler = getCacheHandler()): Promise<void> {
+export async function revalidateTag(
+  tag: string | string[],
+  profile?: RevalidateProfile,
+  handler: CacheHandler = getCacheHandler(),
+): Promise<void> {
   return handler.revalidateTag(tag, durationsOf(profile));
 }
 
@@ -80,7 +87,10 @@ export async function updateTag(tag: string | string[], handler: CacheHandler = 
 export function pathTag(path: string, type?: "page" | "layout"): string {
   const normalized = normalizePath(path);
   if (normalized === undefined) {
-    throw new EdgeIsrRuntimeError("ERR_OPTION_INVALID", `revalidatePath: ${quoteKey(path)} is not a valid path (malformed escapes, NUL, or over ${MAX_PATH_LENGTH} characters)`);
+    throw new EdgeIsrRuntimeError(
+      "ERR_OPTION_INVALID",
+      `revalidatePath: ${quoteKey(path)} is not a valid path (malformed escapes, NUL, or over ${MAX_PATH_LENGTH} characters)`,
+    );
   }
   if (!type) return implicitTag(normalized);
   return implicitTag(`${normalized === "/" ? "" : normalized}/${type}`);

@@ -28,7 +28,10 @@ export function compilePattern(path: string): CompiledPattern {
     } else if (segment.startsWith(":")) {
       const name = segment.slice(1);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-        throw new EdgeIsrRuntimeError("ERR_ROUTE_INVALID", `route ${JSON.stringify(path)}: parameter ${JSON.stringify(segment)} must be ":" and a name`);
+        throw new EdgeIsrRuntimeError(
+          "ERR_ROUTE_INVALID",
+          `route ${JSON.stringify(path)}: parameter ${JSON.stringify(segment)} must be ":" and a name`,
+        );
       }
       names.push(name);
       source += "/([^/]+)";

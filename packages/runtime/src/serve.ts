@@ -38,7 +38,12 @@ export const SHARED_VARY = [...RSC_HEADERS, "Accept", "Accept-Encoding"].join(",
  * `personalCookies` the same URL also has personal answers, so no shared
  * cache may keep it (`private, no-cache`: browsers revalidate with its ETag).
  */
-export function cacheHeaders(headers: Headers, cc: CacheControl | undefined, personal: boolean, life: { age: number; stale: boolean; tags: readonly string[] } = { age: 0, stale: false, tags: [] }): void {
+export function cacheHeaders(
+  headers: Headers,
+  cc: CacheControl | undefined,
+  personal: boolean,
+  life: { age: number; stale: boolean; tags: readonly string[] } = { age: 0, stale: false, tags: [] },
+): void {
   // The page's tags (explicit and implicit), so a CDN's copy is purged with the entry (`edge-isr purge --cdn-zone`, ctx.cache.purge).
   const cacheTag = personal ? undefined : cacheTagHeader(life.tags);
   // Tags too many to name: no shared cache keeps a copy a purge could miss.

@@ -24,7 +24,9 @@ export class SingleFlight<T> {
     const flight = this.live(key);
     if (!flight) return undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), Math.max(0, flight.started + this.maxAgeMs - Date.now()))));
+    const late = new Promise<typeof LATE>(
+      (resolve) => (timer = setTimeout(() => resolve(LATE), Math.max(0, flight.started + this.maxAgeMs - Date.now()))),
+    );
     return Promise.race([flight.promise, late])
       .then((value) => (value === LATE ? undefined : { value }))
       .finally(() => clearTimeout(timer));

@@ -37,9 +37,7 @@ export class StaticParamsGate<Env> {
   private readonly loaded = new Map<string, Loaded>();
   private readonly loads: SingleFlight<Loaded>;
 
-  constructor(
-    private readonly options: { now: () => number; timeoutMs: number; report: (error: EdgeIsrRuntimeError) => void },
-  ) {
+  constructor(private readonly options: { now: () => number; timeoutMs: number; report: (error: EdgeIsrRuntimeError) => void }) {
     this.loads = new SingleFlight(options.timeoutMs + 1_000);
   }
 
@@ -47,10 +45,16 @@ export class StaticParamsGate<Env> {
    * Whether the route has `dynamicParams: false` and `path` (normalized) is not
    * one of its pages. `false` for every other route, and while its list cannot be had.
    */
-  async refuses(route: StaticRoute<Env> & { dynamicParams?: boolean }, pattern: { params: readonly string[] }, path: string, env: Env): Promise<boolean> {
+  async refuses(
+    route: StaticRoute<Env> & { dynamicParams?: boolean },
+    pattern: { params: readonly string[] },
+    path: string,
+    env: Env,
+  ): Promise<boolean> {
     if (route.dynamicParams !== false || !pattern.params.length) return false;
     let state = this.loaded.get(route.path);
-    if (!state || ("failedAt" in state && this.options.now() - state.failedAt >= RETRY_MS)) state = await this.loads.run(route.path, () => this.load(route, env));
+    if (!state || ("failedAt" in state && this.options.now() - state.failedAt >= RETRY_MS))
+      state = await this.loads.run(route.path, () => this.load(route, env));
     return "paths" in state && !state.paths.has(path);
   }
 
@@ -58,9 +62,14 @@ export class StaticParamsGate<Env> {
     const where = `route ${quoteKey(route.path)} has dynamicParams: false`;
     let state: Loaded;
     try {
-      const list = await withTimeout(Promise.resolve().then(() => route.staticParams!(env)), this.options.timeoutMs, () => new Error(`staticParams took longer than ${this.options.timeoutMs} ms`));
+      const list = await withTimeout(
+        Promise.resolve().then(() => route.staticParams!(env)),
+        this.options.timeoutMs,
+        () => new Error(`staticParams took longer than ${this.options.timeoutMs} ms`),
+      );
       if (!Array.isArray(list)) throw new Error(`staticParams returned ${typeof list}, not an array`);
-      if (list.length > RuntimeLimits.maxStaticParams) throw new Error(`staticParams listed ${list.length} pages, over the limit of ${RuntimeLimits.maxStaticParams}`);
+      if (list.length > RuntimeLimits.maxStaticParams)
+        throw new Error(`staticParams listed ${list.length} pages, over the limit of ${RuntimeLimits.maxStaticParams}`);
       const paths = new Set<string>();
       for (const params of list) {
         const path = normalizePath(pathFor(route.path, params));
@@ -68,7 +77,13 @@ export class StaticParamsGate<Env> {
       }
       state = { paths };
     } catch (cause) {
-      this.options.report(new EdgeIsrRuntimeError("ERR_STATIC_PARAMS", `${where} but its pages could not be listed; serving it as a dynamic route for a minute: ${String((cause as Error)?.message ?? cause)}`, { cause }));
+      this.options.report(
+        new EdgeIsrRuntimeError(
+          "ERR_STATIC_PARAMS",
+          `${where} but its pages could not be listed; serving it as a dynamic route for a minute: ${String((cause as Error)?.message ?? cause)}`,
+          { cause },
+        ),
+      );
       state = { failedAt: this.options.now() };
     }
     this.loaded.set(route.path, state);
@@ -77,8 +92,14 @@ export class StaticParamsGate<Env> {
 }
 
 /** Refuses, when the pipeline is built, a `dynamicParams: false` route that has params but no `staticParams` to list them. */
-export function checkDynamicParams<Env>(route: StaticRoute<Env> & { dynamicParams?: boolean }, pattern: { params: readonly string[] }): void {
+export function checkDynamicParams<Env>(
+  route: StaticRoute<Env> & { dynamicParams?: boolean },
+  pattern: { params: readonly string[] },
+): void {
   if (route.dynamicParams === false && pattern.params.length && typeof route.staticParams !== "function") {
-    throw new EdgeIsrRuntimeError("ERR_ROUTE_INVALID", `route ${quoteKey(route.path)} has dynamicParams: false but no staticParams: list its pages, e.g. staticParams: () => [{ ${pattern.params[0] === "*" ? '"*"' : pattern.params[0]}: "1" }]`);
+    throw new EdgeIsrRuntimeError(
+      "ERR_ROUTE_INVALID",
+      `route ${quoteKey(route.path)} has dynamicParams: false but no staticParams: list its pages, e.g. staticParams: () => [{ ${pattern.params[0] === "*" ? '"*"' : pattern.params[0]}: "1" }]`,
+    );
   }
 }

@@ -8,8 +8,21 @@ import type { Pipeline } from "./pipeline.js";
 
 /** Headers never stored: per-response, hop-by-hop, or set by the runtime on every answer. */
 const DROPPED = new Set([
-  "age", "cache-control", "connection", "content-encoding", "content-length", "date", "etag", "keep-alive",
-  "server-timing", "set-cookie", "transfer-encoding", "vary", "x-edge-isr-cache", "x-nextjs-cache", "x-edge-isr-generated-at",
+  "age",
+  "cache-control",
+  "connection",
+  "content-encoding",
+  "content-length",
+  "date",
+  "etag",
+  "keep-alive",
+  "server-timing",
+  "set-cookie",
+  "transfer-encoding",
+  "vary",
+  "x-edge-isr-cache",
+  "x-nextjs-cache",
+  "x-edge-isr-generated-at",
   "cache-tag", // set from the entry's tags on every answer
 ]);
 
@@ -42,7 +55,7 @@ export function pageValue(body: Uint8Array, status: number, headers: Record<stri
 
 /** A page's tags: its route's own (fixed or from the params) and the implicit path tags `revalidatePath` uses. */
 export function tagsFor<Env>(m: Matched<Env>): string[] {
-  const own = typeof m.route.tags === "function" ? m.route.tags(m.params) : m.route.tags ?? [];
+  const own = typeof m.route.tags === "function" ? m.route.tags(m.params) : (m.route.tags ?? []);
   return [...own, ...implicitTags(m.path, m.pattern.nextRoute)];
 }
 

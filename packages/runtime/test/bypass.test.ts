@@ -1,6 +1,6 @@
 /** What is never cached, and cache keys that cannot be poisoned or exploded. */
 import { describe, expect, it } from "vitest";
-import { cacheState, createTestApp, text } from "./harness.js";
+import { cacheState, createTestApp } from "./harness.js";
 
 describe("never cached", () => {
   for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
@@ -77,7 +77,10 @@ describe("cache keys", () => {
     const app = createTestApp();
     await app.fetch("/products/1");
     await app.drain();
-    const res = await app.fetch("/products/1", { origin: "https://evil.example", headers: { "x-forwarded-host": "evil.example", host: "evil.example" } });
+    const res = await app.fetch("/products/1", {
+      origin: "https://evil.example",
+      headers: { "x-forwarded-host": "evil.example", host: "evil.example" },
+    });
     expect(cacheState(res)).toBe("HIT");
     expect(app.state.renders).toBe(1);
   });

@@ -8,7 +8,8 @@ import { INFRASTRUCTURE_COOKIES, cookieNames, isInfrastructureCookie, personalCo
 import { cacheState, createTestApp, routes, text } from "./harness.js";
 
 /** Cookies a browser on a Cloudflare zone with Google Analytics carries, and one nobody declared. */
-const EVERYDAY = "__cf_bm=a1b2.c3-1700000000-1.0.1.1-xyz; cf_clearance=Zx9-1700000000-0-1-abc; _ga=GA1.1.123.456; _gid=GA1.1.789.012; _ga_ABC123=GS1.1.1; theme=dark";
+const EVERYDAY =
+  "__cf_bm=a1b2.c3-1700000000-1.0.1.1-xyz; cf_clearance=Zx9-1700000000-0-1-abc; _ga=GA1.1.123.456; _gid=GA1.1.789.012; _ga_ABC123=GS1.1.1; theme=dark";
 
 describe("cookies", () => {
   for (const path of ["/products/1", "/account/orders"]) {
@@ -44,8 +45,12 @@ describe("cookies", () => {
     const app = createTestApp({ routes: [...routes, { path: "/all/:id", revalidate: 60, personalCookies: ["*"] }] });
     expect(cacheState(await app.fetch("/account/a", { headers: { cookie: "sb-project-auth-token=t" } }))).toBe("BYPASS");
     // "*" makes any cookie personal except Cloudflare's and analytics ones.
-    expect(cacheState(await app.fetch("/all/1", { headers: { cookie: "_ga=1; __cf_bm=2; _hjSession_1=3; ajs_anonymous_id=4" } }))).toBe("MISS");
-    expect((await app.fetch("/all/1", { headers: { cookie: "_ga=1; cart=9" } })).headers.get("x-edge-isr-bypass")).toBe("personal cookie cart");
+    expect(cacheState(await app.fetch("/all/1", { headers: { cookie: "_ga=1; __cf_bm=2; _hjSession_1=3; ajs_anonymous_id=4" } }))).toBe(
+      "MISS",
+    );
+    expect((await app.fetch("/all/1", { headers: { cookie: "_ga=1; cart=9" } })).headers.get("x-edge-isr-bypass")).toBe(
+      "personal cookie cart",
+    );
   });
 
   it("a route with personal cookies keeps its shared answers out of shared caches (private, no-cache, Vary: Cookie)", async () => {
@@ -70,14 +75,27 @@ describe("cookies", () => {
   });
 
   it("knows the infrastructure and analytics cookies the README lists", () => {
-    for (const name of [...INFRASTRUCTURE_COOKIES, "_ga_XYZ123", "_gat_UA-1", "_gcl_au", "_hjSessionUser_123", "ajs_user_id", "mp_abc_mixpanel", "cf_chl_rc_i"]) {
+    for (const name of [
+      ...INFRASTRUCTURE_COOKIES,
+      "_ga_XYZ123",
+      "_gat_UA-1",
+      "_gcl_au",
+      "_hjSessionUser_123",
+      "ajs_user_id",
+      "mp_abc_mixpanel",
+      "cf_chl_rc_i",
+    ]) {
       expect(isInfrastructureCookie(name), name).toBe(true);
     }
-    for (const name of ["session", "sb-x-auth-token", "__Host-session", "ga", "cart"]) expect(isInfrastructureCookie(name), name).toBe(false);
+    for (const name of ["session", "sb-x-auth-token", "__Host-session", "ga", "cart"])
+      expect(isInfrastructureCookie(name), name).toBe(false);
   });
 
   it.each([
-    [{ ignoreCookies: ["theme"] }, /ERR_OPTION_INVALID: route "\/products\/:id": ignoreCookies was removed.*personalCookies: \["session"\]/],
+    [
+      { ignoreCookies: ["theme"] },
+      /ERR_OPTION_INVALID: route "\/products\/:id": ignoreCookies was removed.*personalCookies: \["session"\]/,
+    ],
     [{ personalCookies: ["_ga"] }, /personalCookies names "_ga", an infrastructure or analytics cookie/],
     [{ personalCookies: ["a session"] }, /personalCookies entry "a session" is not a cookie name/],
     [{ personalCookies: ["se*ss"] }, /personalCookies entry "se\*ss" is not a cookie name/],

@@ -34,7 +34,10 @@ describe("data cache", () => {
 
   it("stores the entry as FETCH with its tags and round-trips undefined and nested values", async () => {
     const app = createTestApp();
-    const fn = cached(async (n: number) => (n === 0 ? undefined : { list: [n, "x", null] }), ["shape"], { handler: app.handler, tags: ["t"] });
+    const fn = cached(async (n: number) => (n === 0 ? undefined : { list: [n, "x", null] }), ["shape"], {
+      handler: app.handler,
+      tags: ["t"],
+    });
     expect(await fn(0)).toBeUndefined();
     expect(await fn(1)).toEqual({ list: [1, "x", null] });
     await backgroundWork(); // results are stored in the background
@@ -45,9 +48,13 @@ describe("data cache", () => {
 
   it("a failing function on a miss rejects to the caller and caches nothing", async () => {
     const app = createTestApp();
-    const fn = cached(async () => {
-      throw new Error("upstream down");
-    }, ["failing"], { handler: app.handler });
+    const fn = cached(
+      async () => {
+        throw new Error("upstream down");
+      },
+      ["failing"],
+      { handler: app.handler },
+    );
     await expect(fn()).rejects.toThrow("upstream down");
     expect(await app.handler.get('data:[["failing"],[]]')).toBeNull();
   });

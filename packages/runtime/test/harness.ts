@@ -14,7 +14,14 @@ export interface TestApp {
   handler: KVCacheHandler;
   isr: ReturnType<typeof createISR<typeof env>>;
   /** Renders so far, and knobs the render function reads. */
-  state: { renders: number; version: number; fail: boolean; headers: Record<string, string>; status: number; delay: Promise<void> | undefined };
+  state: {
+    renders: number;
+    version: number;
+    fail: boolean;
+    headers: Record<string, string>;
+    status: number;
+    delay: Promise<void> | undefined;
+  };
   errors: string[];
   /** Every line the handler and the pipeline logged (warnings and errors). */
   logs: string[];
@@ -68,7 +75,8 @@ export function createTestApp(
   const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p) };
   return {
     // Each request is one Worker invocation, with production's KV budget (its waitUntil work included).
-    fetch: async (path, init = {}) => (await counting.run(() => isr.fetch(new Request(`${init.origin ?? "https://shop.example"}${path}`, init), env, ctx))).result,
+    fetch: async (path, init = {}) =>
+      (await counting.run(() => isr.fetch(new Request(`${init.origin ?? "https://shop.example"}${path}`, init), env, ctx))).result,
     async drain() {
       while (pending.length) await Promise.allSettled(pending.splice(0));
     },

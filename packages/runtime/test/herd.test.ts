@@ -50,10 +50,15 @@ describe("when the coordinator cannot grant leases", () => {
       idFromName: (name: string) => env.EDGE_ISR_COORDINATOR.idFromName(name),
       get: (id: DurableObjectId) => {
         const stub = env.EDGE_ISR_COORDINATOR.get(id);
-        return { fetch: (input: string, init?: RequestInit) => (down ? Promise.reject(new Error("Durable Object is overloaded")) : stub.fetch(input, init)) };
+        return {
+          fetch: (input: string, init?: RequestInit) =>
+            down ? Promise.reject(new Error("Durable Object is overloaded")) : stub.fetch(input, init),
+        };
       },
     };
-    const isolates = Array.from({ length: 4 }, () => createTestApp({}, { clock, handlerPrefix, handlerOptions: { coordinator: flaky, binding: "CACHE" } }));
+    const isolates = Array.from({ length: 4 }, () =>
+      createTestApp({}, { clock, handlerPrefix, handlerOptions: { coordinator: flaky, binding: "CACHE" } }),
+    );
     await isolates[0]!.fetch("/products/2");
     await isolates[0]!.drain();
     for (const app of isolates) await app.fetch("/products/2");

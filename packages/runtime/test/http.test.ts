@@ -53,7 +53,9 @@ describe("HTTP", () => {
     await app.drain();
     const zipped = await app.fetch("/blog/long-post", { headers: { "accept-encoding": "gzip, br" } });
     const plain = await app.fetch("/blog/long-post", { headers: { "accept-encoding": "identity" } });
-    expect(zipped.headers.get("vary")).toBe("RSC, Next-Router-State-Tree, Next-Router-Prefetch, Next-Router-Segment-Prefetch, Accept, Accept-Encoding");
+    expect(zipped.headers.get("vary")).toBe(
+      "RSC, Next-Router-State-Tree, Next-Router-Prefetch, Next-Router-Segment-Prefetch, Accept, Accept-Encoding",
+    );
     expect(plain.headers.get("content-encoding")).toBeNull();
     const expected = await plain.text();
     expect(expected).toContain("/blog/long-post v1");

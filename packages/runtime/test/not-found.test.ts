@@ -32,32 +32,39 @@ async function entries(app: ReturnType<typeof createTestApp>): Promise<{ name: s
 }
 
 describe("dynamicParams: false", () => {
-  it("5,000 unknown ids answer 404 with 0 renders, 0 KV reads and 0 KV writes; listed ids are served and stored", async () => {
-    const app = catalogue();
-    const before = app.isr.stats.renders;
-    for (let i = 0; i < 5_000; i++) {
-      const res = await app.fetch(`/listed/unknown-${i}`);
-      expect(res.status).toBe(404);
-      expect(cacheState(res)).toBe("BYPASS");
-      expect(res.headers.get("cache-control")).toBe("private, no-store");
-    }
-    await app.drain();
-    expect(app.isr.stats.renders - before).toBe(0);
-    expect(app.counting.counts).toEqual({ reads: 0, writes: 0, deletes: 0, lists: 0 });
-    expect(await entries(app)).toEqual([]);
-    const listed = await app.fetch("/listed/2");
-    expect([listed.status, cacheState(listed)]).toEqual([200, "MISS"]);
-    await app.drain();
-    expect(cacheState(await app.fetch("/listed/2"))).toBe("HIT");
-    expect(await entries(app)).toHaveLength(1);
-  }, LONG);
+  it(
+    "5,000 unknown ids answer 404 with 0 renders, 0 KV reads and 0 KV writes; listed ids are served and stored",
+    async () => {
+      const app = catalogue();
+      const before = app.isr.stats.renders;
+      for (let i = 0; i < 5_000; i++) {
+        const res = await app.fetch(`/listed/unknown-${i}`);
+        expect(res.status).toBe(404);
+        expect(cacheState(res)).toBe("BYPASS");
+        expect(res.headers.get("cache-control")).toBe("private, no-store");
+      }
+      await app.drain();
+      expect(app.isr.stats.renders - before).toBe(0);
+      expect(app.counting.counts).toEqual({ reads: 0, writes: 0, deletes: 0, lists: 0 });
+      expect(await entries(app)).toEqual([]);
+      const listed = await app.fetch("/listed/2");
+      expect([listed.status, cacheState(listed)]).toEqual([200, "MISS"]);
+      await app.drain();
+      expect(cacheState(await app.fetch("/listed/2"))).toBe("HIT");
+      expect(await entries(app)).toHaveLength(1);
+    },
+    LONG,
+  );
 
   it("answers with notFound.response when given, and reads staticParams once per isolate however many requests wait", async () => {
     let loads = 0;
     const app = createTestApp({
       routes: [{ path: "/listed/:id", revalidate: 60, dynamicParams: false, staticParams: async () => (loads++, staticParams()) }],
       render,
-      notFound: { response: () => new Response("<h1>No such item</h1>", { status: 404, headers: { "content-type": "text/html", "cache-control": "no-store" } }) },
+      notFound: {
+        response: () =>
+          new Response("<h1>No such item</h1>", { status: 404, headers: { "content-type": "text/html", "cache-control": "no-store" } }),
+      },
     });
     const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => app.fetch(`/listed/x${i}`)));
     expect(new Set(await Promise.all(answers.map((res) => res.text())))).toEqual(new Set(["<h1>No such item</h1>"]));
@@ -73,10 +80,15 @@ describe("dynamicParams: false", () => {
   });
 
   it("a staticParams that fails is reported and the route serves as a dynamic one meanwhile (404s within the budget)", async () => {
-    const app = createTestApp({ routes: [{ path: "/listed/:id", revalidate: 60, dynamicParams: false, staticParams: () => Promise.reject(new Error("db down")) }], render });
+    const app = createTestApp({
+      routes: [{ path: "/listed/:id", revalidate: 60, dynamicParams: false, staticParams: () => Promise.reject(new Error("db down")) }],
+      render,
+    });
     const res = await app.fetch("/listed/1");
     expect([res.status, cacheState(res)]).toEqual([200, "MISS"]);
-    expect(app.errors.join("\n")).toMatch(/ERR_STATIC_PARAMS: route "\/listed\/:id" has dynamicParams: false but its pages could not be listed.*db down/);
+    expect(app.errors.join("\n")).toMatch(
+      /ERR_STATIC_PARAMS: route "\/listed\/:id" has dynamicParams: false but its pages could not be listed.*db down/,
+    );
   });
 
   it("refuses a dynamic route with dynamicParams: false and no staticParams", () => {
@@ -89,36 +101,44 @@ describe("dynamicParams: false", () => {
 describe("404s on a default route", () => {
   const { writes, perSeconds } = NOT_FOUND_DEFAULTS.budget;
 
-  it(`5,000 unknown ids in one instant store at most ${writes} entries (${writes} writes); every answer is still a 404`, async () => {
-    const app = catalogue();
-    const states = new Map<string, number>();
-    for (let i = 0; i < 5_000; i++) {
-      const res = await app.fetch(`/items/unknown-${i}`);
-      expect(res.status).toBe(404);
-      states.set(cacheState(res)!, (states.get(cacheState(res)!) ?? 0) + 1);
-    }
-    await app.drain();
-    expect(app.counting.counts.writes).toBe(writes);
-    expect(await entries(app)).toHaveLength(writes);
-    expect(Object.fromEntries(states)).toEqual({ MISS: writes, BYPASS: 5_000 - writes });
-    const over = await app.fetch("/items/one-more");
-    expect(over.headers.get("x-edge-isr-bypass")).toBe("not-found budget spent: this 404 is not stored");
-    expect(over.headers.get("cache-control")).toBe("private, no-store");
-    // Real pages are not affected by the budget.
-    expect(cacheState(await app.fetch("/items/1"))).toBe("MISS");
-  }, LONG);
+  it(
+    `5,000 unknown ids in one instant store at most ${writes} entries (${writes} writes); every answer is still a 404`,
+    async () => {
+      const app = catalogue();
+      const states = new Map<string, number>();
+      for (let i = 0; i < 5_000; i++) {
+        const res = await app.fetch(`/items/unknown-${i}`);
+        expect(res.status).toBe(404);
+        states.set(cacheState(res)!, (states.get(cacheState(res)!) ?? 0) + 1);
+      }
+      await app.drain();
+      expect(app.counting.counts.writes).toBe(writes);
+      expect(await entries(app)).toHaveLength(writes);
+      expect(Object.fromEntries(states)).toEqual({ MISS: writes, BYPASS: 5_000 - writes });
+      const over = await app.fetch("/items/one-more");
+      expect(over.headers.get("x-edge-isr-bypass")).toBe("not-found budget spent: this 404 is not stored");
+      expect(over.headers.get("cache-control")).toBe("private, no-store");
+      // Real pages are not affected by the budget.
+      expect(cacheState(await app.fetch("/items/1"))).toBe("MISS");
+    },
+    LONG,
+  );
 
-  it(`5,000 unknown ids, one a second, write at most ${writes} + one per ${perSeconds / writes} s`, async () => {
-    const app = catalogue();
-    for (let i = 0; i < 5_000; i++) {
-      expect((await app.fetch(`/items/unknown-${i}`)).status).toBe(404);
-      app.clock.advance(1_000);
-    }
-    await app.drain();
-    const bound = writes + Math.floor(5_000 / (perSeconds / writes));
-    expect(app.counting.counts.writes).toBeGreaterThan(writes); // the bucket refills…
-    expect(app.counting.counts.writes).toBeLessThanOrEqual(bound); // …at the documented rate
-  }, LONG);
+  it(
+    `5,000 unknown ids, one a second, write at most ${writes} + one per ${perSeconds / writes} s`,
+    async () => {
+      const app = catalogue();
+      for (let i = 0; i < 5_000; i++) {
+        expect((await app.fetch(`/items/unknown-${i}`)).status).toBe(404);
+        app.clock.advance(1_000);
+      }
+      await app.drain();
+      const bound = writes + Math.floor(5_000 / (perSeconds / writes));
+      expect(app.counting.counts.writes).toBeGreaterThan(writes); // the bucket refills…
+      expect(app.counting.counts.writes).toBeLessThanOrEqual(bound); // …at the documented rate
+    },
+    LONG,
+  );
 
   it(`a stored 404 lives ${NOT_FOUND_DEFAULTS.seconds} s in KV, not a year; a known 404 is a HIT meanwhile`, async () => {
     const app = catalogue();
@@ -141,7 +161,9 @@ describe("404s on a default route", () => {
     await app.drain();
     expect(app.counting.counts.writes).toBe(2);
     expect((await app.fetch("/items/u0")).headers.get("cache-control")).toBe("s-maxage=60");
-    expect(() => catalogue({ notFound: { seconds: 0 } })).toThrow(/ERR_OPTION_INVALID: notFound.seconds 0 must be a whole number of seconds/);
+    expect(() => catalogue({ notFound: { seconds: 0 } })).toThrow(
+      /ERR_OPTION_INVALID: notFound.seconds 0 must be a whole number of seconds/,
+    );
     expect(() => catalogue({ notFound: { budget: { writes: -1, perSeconds: 60 } } })).toThrow(/ERR_OPTION_INVALID: notFound.budget/);
   });
 });

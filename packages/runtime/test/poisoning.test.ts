@@ -70,7 +70,7 @@ describe("cache poisoning", () => {
       const app = createTestApp({
         render: async (request) =>
           request.headers.get(name)?.includes(value)
-            ? new Response("0:[\"$\",\"div\",null,{}]", { headers: { "content-type": "text/x-component" } })
+            ? new Response('0:["$","div",null,{}]', { headers: { "content-type": "text/x-component" } })
             : echo(request),
       });
       await app.fetch("/products/2");
@@ -89,10 +89,15 @@ describe("cache poisoning", () => {
 
 describe("secretsEqual", () => {
   it("compares two fixed-size digests with crypto.subtle.timingSafeEqual, whatever the inputs' lengths", async () => {
-    const spy = vi.spyOn(crypto.subtle as SubtleCrypto & { timingSafeEqual(a: ArrayBufferView, b: ArrayBufferView): boolean }, "timingSafeEqual");
+    const spy = vi.spyOn(
+      crypto.subtle as SubtleCrypto & { timingSafeEqual(a: ArrayBufferView, b: ArrayBufferView): boolean },
+      "timingSafeEqual",
+    );
     try {
       const secret = "s3cret-for-tests";
-      const answers = await Promise.all(["", "s", secret.slice(0, -1), `${secret}x`, "x".repeat(10_000), secret].map((given) => secretsEqual(given, secret)));
+      const answers = await Promise.all(
+        ["", "s", secret.slice(0, -1), `${secret}x`, "x".repeat(10_000), secret].map((given) => secretsEqual(given, secret)),
+      );
       expect(answers).toEqual([false, false, false, false, false, true]);
       expect(spy).toHaveBeenCalledTimes(6);
       for (const [a, b] of spy.mock.calls) expect([a.byteLength, b.byteLength]).toEqual([32, 32]);

@@ -56,7 +56,11 @@ describe("prerender support", () => {
   });
 
   it("with a pointer naming another build, the manifest says so and a prerender stores this Worker's own build", async () => {
-    const app = createTestApp({ routes: staticRoutes, prerenderToken: () => token, buildPointer: { kv: () => env.CACHE, cacheSeconds: 30 } });
+    const app = createTestApp({
+      routes: staticRoutes,
+      prerenderToken: () => token,
+      buildPointer: { kv: () => env.CACHE, cacheSeconds: 30 },
+    });
     await env.CACHE.put(BUILD_POINTER_KEY, JSON.stringify({ current: "b0", previous: [], promotedAt: 1 }));
     try {
       const manifest = await app.fetch("/_isr/prerender-manifest", { headers: { [PRERENDER_HEADER]: token } });

@@ -49,8 +49,13 @@ describe("on-demand revalidation", () => {
 
   it("an unknown profile is refused with a coded error naming it and the known ones", async () => {
     const app = createTestApp();
-    await expect(revalidateTag("product:1", "fortnight", app.handler)).rejects.toMatchObject({ code: "ERR_OPTION_INVALID", message: expect.stringContaining('"fortnight"') });
-    await expect(revalidateTag("product:1", "fortnight", app.handler)).rejects.toThrow(/default, seconds, minutes, hours, days, weeks, max/);
+    await expect(revalidateTag("product:1", "fortnight", app.handler)).rejects.toMatchObject({
+      code: "ERR_OPTION_INVALID",
+      message: expect.stringContaining('"fortnight"'),
+    });
+    await expect(revalidateTag("product:1", "fortnight", app.handler)).rejects.toThrow(
+      /default, seconds, minutes, hours, days, weeks, max/,
+    );
   });
 
   it("updateTag expires: the next request renders the new page (MISS)", async () => {
@@ -121,7 +126,12 @@ describe("on-demand revalidation", () => {
 
 describe("POST /_isr/revalidate", () => {
   const secret = "s3cret-for-tests";
-  const endpoint = (app: ReturnType<typeof createTestApp>, body: unknown, auth: string | null = `Bearer ${secret}`, extra: Record<string, string> = {}) =>
+  const endpoint = (
+    app: ReturnType<typeof createTestApp>,
+    body: unknown,
+    auth: string | null = `Bearer ${secret}`,
+    extra: Record<string, string> = {},
+  ) =>
     app.fetch("/_isr/revalidate", {
       method: "POST",
       headers: { "content-type": "application/json", ...(auth ? { authorization: auth } : {}), ...extra },
@@ -180,7 +190,7 @@ describe("POST /_isr/revalidate", () => {
     expect(cacheState(await app.fetch("/products/2"))).toBe("HIT");
   });
 
-  it("with profile \"max\" the pages are stale: served once more while they regenerate", async () => {
+  it('with profile "max" the pages are stale: served once more while they regenerate', async () => {
     const app = createTestApp({ revalidateEndpoint: { secret: () => secret } });
     await warm(app, "/products/1");
     const res = await endpoint(app, { tags: ["product:1"], profile: "max" });

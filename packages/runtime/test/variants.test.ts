@@ -20,8 +20,12 @@ function appWithRsc() {
     render: async (request) => {
       const rsc = RSC_HEADERS.some((name) => request.headers.has(name)) || request.headers.get("accept")?.includes("text/x-component");
       return rsc
-        ? new Response(RSC_PAYLOAD, { headers: { "content-type": "text/x-component", "cache-control": "public, max-age=600, s-maxage=600" } })
-        : new Response(`<!doctype html><h1>${new URL(request.url).pathname}</h1>${"<p>page</p>".repeat(60)}`, { headers: { "content-type": "text/html; charset=utf-8" } });
+        ? new Response(RSC_PAYLOAD, {
+            headers: { "content-type": "text/x-component", "cache-control": "public, max-age=600, s-maxage=600" },
+          })
+        : new Response(`<!doctype html><h1>${new URL(request.url).pathname}</h1>${"<p>page</p>".repeat(60)}`, {
+            headers: { "content-type": "text/html; charset=utf-8" },
+          });
     },
   });
 }
@@ -33,7 +37,8 @@ async function behindCdn() {
   return { app, get };
 }
 
-const kind = async (res: Response) => `${res.headers.get("content-type")?.split(";")[0]} ${(await text(res)).startsWith("0:") ? "rsc" : "html"}`;
+const kind = async (res: Response) =>
+  `${res.headers.get("content-type")?.split(";")[0]} ${(await text(res)).startsWith("0:") ? "rsc" : "html"}`;
 
 describe("variants", () => {
   it("every answer from the cache carries the Vary list and a shared Cache-Control; every bypassed one is private", async () => {
@@ -48,7 +53,9 @@ describe("variants", () => {
     for (const res of answers) {
       expect(res.headers.get("vary")).toBe(SHARED_VARY);
       // Fresh for what is left of the 60 s; a STALE answer for none (no CDN keeps it as fresh).
-      expect(res.headers.get("cache-control")).toMatch(cacheState(res) === "STALE" ? /^s-maxage=0, stale-while-revalidate=\d+$/ : /^s-maxage=60, stale-while-revalidate=\d+$/);
+      expect(res.headers.get("cache-control")).toMatch(
+        cacheState(res) === "STALE" ? /^s-maxage=0, stale-while-revalidate=\d+$/ : /^s-maxage=60, stale-while-revalidate=\d+$/,
+      );
     }
     expect(SHARED_VARY).toBe("RSC, Next-Router-State-Tree, Next-Router-Prefetch, Next-Router-Segment-Prefetch, Accept, Accept-Encoding");
     for (const [name, value] of VARIANTS) {
@@ -114,4 +121,3 @@ describe("variants", () => {
     expect(app.state.renders).toBe(renders);
   });
 });
-

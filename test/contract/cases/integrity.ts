@@ -45,7 +45,9 @@ export function integrityCases(test: Case): void {
 
   test("a foreign value (another handler's JSON) reads as a miss", async (f) => {
     const kvKey = await f.locate("/foreign");
-    await f.rawKV.put(kvKey, JSON.stringify({ value: { kind: "APP_PAGE", html: "x" }, tags: [], lastModified: 1 }), { metadata: { tags: [] } });
+    await f.rawKV.put(kvKey, JSON.stringify({ value: { kind: "APP_PAGE", html: "x" }, tags: [], lastModified: 1 }), {
+      metadata: { tags: [] },
+    });
     await expectCorruptMiss(f, "/foreign");
   });
 

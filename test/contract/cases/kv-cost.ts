@@ -17,7 +17,11 @@ export function kvCostCases(test: Case): void {
     const fresh = another();
     counting.reset();
     expect((await fresh.get("/cost"))?.value?.kind).toBe("APP_PAGE");
-    expect({ writes: counting.counts.writes, deletes: counting.counts.deletes, lists: counting.counts.lists }).toEqual({ writes: 0, deletes: 0, lists: 0 });
+    expect({ writes: counting.counts.writes, deletes: counting.counts.deletes, lists: counting.counts.lists }).toEqual({
+      writes: 0,
+      deletes: 0,
+      lists: 0,
+    });
     expect(counting.ambient.operations).toBeLessThanOrEqual(2);
     // Billed reads: the entry, plus the snapshot (coordinator; 0 when the colo's cache has it) or one record per tag.
     expect(counting.counts.reads).toBeLessThanOrEqual(tagClock === "kv" ? 1 + tags.length : 2);

@@ -2,27 +2,30 @@
 import { expect } from "vitest";
 import { KVLimits } from "../../../packages/kv-cache-handler/src/index.js";
 import type { Case } from "../fixture.js";
-import { appPage, bytesOf, randomBytes } from "../values.js";
+import { appPage, randomBytes } from "../values.js";
 
 const cc = { cacheControl: { revalidate: 60 } };
 
 export function limitCases(test: Case): void {
   test("keys over 512 bytes are hashed, round-trip, and stay distinct", async (f) => {
-    const base = "/search?q=" + "ü".repeat(400); // 800+ UTF-8 bytes
-    await f.handler.set(base + "a", appPage("<p>a</p>"), cc);
-    await f.handler.set(base + "b", appPage("<p>b</p>"), cc);
-    for (const [suffix, html] of [["a", "<p>a</p>"], ["b", "<p>b</p>"]] as const) {
+    const base = `/search?q=${"ü".repeat(400)}`; // 800+ UTF-8 bytes
+    await f.handler.set(`${base}a`, appPage("<p>a</p>"), cc);
+    await f.handler.set(`${base}b`, appPage("<p>b</p>"), cc);
+    for (const [suffix, html] of [
+      ["a", "<p>a</p>"],
+      ["b", "<p>b</p>"],
+    ] as const) {
       const kvKey = await f.locate(base + suffix);
       expect(new TextEncoder().encode(kvKey).byteLength).toBeLessThanOrEqual(KVLimits.maxKeyBytes);
       expect(((await f.another().get(base + suffix))!.value as { html: string }).html).toBe(html);
     }
-    expect(await f.locate(base + "a")).not.toBe(await f.locate(base + "b"));
+    expect(await f.locate(`${base}a`)).not.toBe(await f.locate(`${base}b`));
   });
 
   test("a key of exactly the limit is stored as is; one byte more is hashed", async (f) => {
     const room = KVLimits.maxKeyBytes - new TextEncoder().encode(await f.locate("")).byteLength;
-    const fits = "/" + "k".repeat(room - 1);
-    const over = fits + "k";
+    const fits = `/${"k".repeat(room - 1)}`;
+    const over = `${fits}k`;
     expect(new TextEncoder().encode(await f.locate(fits)).byteLength).toBe(KVLimits.maxKeyBytes);
     expect((await f.locate(over)).endsWith(over)).toBe(false);
     await f.handler.set(over, appPage(), cc);

@@ -20,7 +20,8 @@ export function roundTripCases(test: Case): void {
           if (expected instanceof ArrayBuffer) expect(bytesOf(actual), field).toEqual(bytesOf(expected));
           else if (expected instanceof Map) {
             expect([...(actual as Map<string, ArrayBuffer>).keys()]).toEqual([...expected.keys()]);
-            for (const [segment, data] of expected) expect(bytesOf((actual as Map<string, ArrayBuffer>).get(segment))).toEqual(bytesOf(data));
+            for (const [segment, data] of expected)
+              expect(bytesOf((actual as Map<string, ArrayBuffer>).get(segment))).toEqual(bytesOf(data));
           } else expect(actual, field).toEqual(expected);
         }
       }
@@ -35,7 +36,11 @@ export function roundTripCases(test: Case): void {
   });
 
   test("an empty body round-trips", async ({ handler, another }) => {
-    await handler.set("/empty", { kind: "APP_ROUTE", body: new ArrayBuffer(0), status: 204, headers: {} }, { cacheControl: { revalidate: 60 } });
+    await handler.set(
+      "/empty",
+      { kind: "APP_ROUTE", body: new ArrayBuffer(0), status: 204, headers: {} },
+      { cacheControl: { revalidate: 60 } },
+    );
     const got = await another().get("/empty");
     expect(got?.value).toMatchObject({ kind: "APP_ROUTE", status: 204 });
     expect((got!.value as { body: ArrayBuffer }).body.byteLength).toBe(0);

@@ -12,7 +12,11 @@ import { appPage, everyKind } from "../values.js";
 const cc = { cacheControl: { revalidate: 3600 } };
 
 export function tagCases(test: Case): void {
-  test("revalidateTag without durations expires tagged entries at once, in this isolate and others", async ({ handler, another, clock }) => {
+  test("revalidateTag without durations expires tagged entries at once, in this isolate and others", async ({
+    handler,
+    another,
+    clock,
+  }) => {
     await handler.set("/p/1", appPage("<p>1</p>"), { ...cc, tags: ["products", "product:1"] });
     await handler.set("/p/2", appPage("<p>2</p>"), { ...cc, tags: ["products", "product:2"] });
     clock.advance(1000);
@@ -23,7 +27,11 @@ export function tagCases(test: Case): void {
     }
   });
 
-  test("revalidateTag with a profile without expire ({}) makes tagged entries stale, served while they regenerate", async ({ handler, another, clock }) => {
+  test("revalidateTag with a profile without expire ({}) makes tagged entries stale, served while they regenerate", async ({
+    handler,
+    another,
+    clock,
+  }) => {
     await handler.set("/p/1s", appPage("<p>1</p>"), { ...cc, tags: ["products", "product:1"] });
     await handler.set("/p/2s", appPage("<p>2</p>"), { ...cc, tags: ["products", "product:2"] });
     clock.advance(1000);
@@ -93,9 +101,16 @@ export function tagCases(test: Case): void {
     expect((await another().get("/p/7"))?.cacheState).toBeUndefined();
   });
 
-  test("implicit path tags: revalidatePath(p, 'layout') covers children, revalidatePath(p) only the page", async ({ handler, another, clock }) => {
+  test("implicit path tags: revalidatePath(p, 'layout') covers children, revalidatePath(p) only the page", async ({
+    handler,
+    another,
+    clock,
+  }) => {
     for (const path of ["/blog/a", "/blog/b", "/about"]) {
-      await handler.set(path, appPage(`<p>${path}</p>`), { ...cc, tags: implicitTags(path, path.startsWith("/blog/") ? "/blog/[slug]" : path) });
+      await handler.set(path, appPage(`<p>${path}</p>`), {
+        ...cc,
+        tags: implicitTags(path, path.startsWith("/blog/") ? "/blog/[slug]" : path),
+      });
     }
     clock.advance(1000);
     await handler.revalidateTag("_N_T_/blog/a"); // revalidatePath("/blog/a")
@@ -112,7 +127,11 @@ export function tagCases(test: Case): void {
     expect(await another().get("/about")).toBeNull();
   });
 
-  test("a page whose path is over 256 characters keeps its implicit tag (hashed), and Next's long tag reaches it", async ({ handler, another, clock }) => {
+  test("a page whose path is over 256 characters keeps its implicit tag (hashed), and Next's long tag reaches it", async ({
+    handler,
+    another,
+    clock,
+  }) => {
     const path = `/docs/${"segment-".repeat(40)}end`;
     const raw = `_N_T_${path}`; // what revalidatePath(path) hands the handler in Next.js and vinext
     expect(raw.length).toBeGreaterThan(256);
@@ -158,7 +177,12 @@ export function tagCases(test: Case): void {
     expect((await handler.get("/tagged"))?.tags).toEqual(["a", "b"]);
   });
 
-  test("an invalidation costs O(tags) KV operations and no list, whatever the number of entries", async ({ handler, another, counting, clock }) => {
+  test("an invalidation costs O(tags) KV operations and no list, whatever the number of entries", async ({
+    handler,
+    another,
+    counting,
+    clock,
+  }) => {
     for (let i = 0; i < 300; i++) await handler.set(`/scale/${i}`, appPage(), { ...cc, tags: ["scale", `item:${i}`] });
     clock.advance(1000);
     counting.reset();

@@ -12,7 +12,9 @@ export function Basket({ price }: { price: number }) {
       <button type="button" onClick={() => setQuantity((q) => Math.max(0, q - 1))} aria-label="one fewer" disabled={quantity === 0}>
         −
       </button>
-      <output data-testid="quantity" aria-label="quantity">{quantity}</output>
+      <output data-testid="quantity" aria-label="quantity">
+        {quantity}
+      </output>
       <button type="button" onClick={() => setQuantity((q) => q + 1)} aria-label="one more" data-testid="add">
         +
       </button>

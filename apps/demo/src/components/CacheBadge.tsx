@@ -45,14 +45,30 @@ export function CacheBadge({ info }: { info: RenderInfo }) {
   const shown = state ?? "…";
   return (
     <aside className={`badge badge-${String(shown).toLowerCase()}`} data-testid="cache-badge" data-state={state ?? ""} aria-live="polite">
-      <strong className="badge-state" data-testid="cache-state">{shown}</strong>
-      <span className="badge-explain">{state && state !== "unknown" ? EXPLAIN[state] : state === "unknown" ? "no cache state on this response" : "reading the response…"}</span>
+      <strong className="badge-state" data-testid="cache-state">
+        {shown}
+      </strong>
+      <span className="badge-explain">
+        {state && state !== "unknown" ? EXPLAIN[state] : state === "unknown" ? "no cache state on this response" : "reading the response…"}
+      </span>
       <span>
-        generated <time dateTime={new Date(info.generatedAt).toISOString()} data-testid="generated-at">{clock(info.generatedAt)}</time>
-        {age !== undefined && <> · age <span data-testid="age">{formatAge(age)}</span></>}
+        generated{" "}
+        <time dateTime={new Date(info.generatedAt).toISOString()} data-testid="generated-at">
+          {clock(info.generatedAt)}
+        </time>
+        {age !== undefined && (
+          <>
+            {" "}
+            · age <span data-testid="age">{formatAge(age)}</span>
+          </>
+        )}
       </span>
       {freshFor !== undefined && (
-        <span className="badge-window">{freshFor > 0 ? `fresh for ${freshFor}s more (window ${info.revalidate}s)` : `stale: the next visit is served this copy while a new one renders`}</span>
+        <span className="badge-window">
+          {freshFor > 0
+            ? `fresh for ${freshFor}s more (window ${info.revalidate}s)`
+            : `stale: the next visit is served this copy while a new one renders`}
+        </span>
       )}
     </aside>
   );

@@ -9,7 +9,13 @@ export function SignIn({ next, localDefaultSecret }: { next: "/admin" | "/admin/
       <input type="hidden" name="next" value={next} />
       <label className="secret">
         admin secret
-        <input type="password" name="secret" required autoComplete="current-password" placeholder={localDefaultSecret ? "edge-isr-demo" : "EDGE_ISR_SECRET"} />
+        <input
+          type="password"
+          name="secret"
+          required
+          autoComplete="current-password"
+          placeholder={localDefaultSecret ? "edge-isr-demo" : "EDGE_ISR_SECRET"}
+        />
         {localDefaultSecret && (
           <small>
             local default: <code>edge-isr-demo</code> (set EDGE_ISR_SECRET to change it)

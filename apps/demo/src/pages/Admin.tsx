@@ -11,15 +11,25 @@ export function FlashMessage({ flash }: { flash?: Flash }) {
 }
 
 /** `/admin`: edit a product in the DB namespace, then revalidate its tags. Never cached; signed-in only. */
-export function Admin({ products, signedIn, flash, localDefaultSecret }: { products: Product[]; signedIn: boolean; flash?: Flash; localDefaultSecret: boolean }) {
+export function Admin({
+  products,
+  signedIn,
+  flash,
+  localDefaultSecret,
+}: {
+  products: Product[];
+  signedIn: boolean;
+  flash?: Flash;
+  localDefaultSecret: boolean;
+}) {
   return (
     <>
       <h1>Admin</h1>
       <FlashMessage flash={flash} />
       <p className="lead">
         Saving writes the product to the <code>DB</code> KV namespace and calls <code>revalidateTag("product:&lt;id&gt;")</code> and{" "}
-        <code>revalidateTag("catalogue")</code>. <b>Expire</b> makes the next view render the new data; <b>stale</b> serves the old page once
-        more while the new one renders — Next.js's two revalidation profiles.
+        <code>revalidateTag("catalogue")</code>. <b>Expire</b> makes the next view render the new data; <b>stale</b> serves the old page
+        once more while the new one renders — Next.js's two revalidation profiles.
       </p>
       {!signedIn ? (
         <SignIn next="/admin" localDefaultSecret={localDefaultSecret} />

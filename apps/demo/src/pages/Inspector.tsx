@@ -30,9 +30,9 @@ export function Inspector({ signedIn, entries, next, tags, currentBuild, now, fl
       <FlashMessage flash={flash} />
       <SignOut />
       <p className="lead">
-        {entries.length} entries on this page of the <code>CACHE</code> namespace, {kb(stored)} stored for {kb(raw)} of pages — read from one KV{" "}
-        <code>list()</code> and its metadata, without reading any entry. The current build is <code>{currentBuild}</code>; older builds' entries are
-        never served (remove them with <code>npx edge-isr --cwd apps/demo prune --keep 1</code>).
+        {entries.length} entries on this page of the <code>CACHE</code> namespace, {kb(stored)} stored for {kb(raw)} of pages — read from
+        one KV <code>list()</code> and its metadata, without reading any entry. The current build is <code>{currentBuild}</code>; older
+        builds' entries are never served (remove them with <code>npx edge-isr --cwd apps/demo prune --keep 1</code>).
       </p>
       <table className="entries" data-testid="entries">
         <thead>
@@ -46,7 +46,13 @@ export function Inspector({ signedIn, entries, next, tags, currentBuild, now, fl
         </thead>
         <tbody>
           {entries.map((e) => (
-            <tr key={e.key} data-route={e.route} data-build={e.build} data-state={e.state} className={e.build === currentBuild ? "current" : "old"}>
+            <tr
+              key={e.key}
+              data-route={e.route}
+              data-build={e.build}
+              data-state={e.state}
+              className={e.build === currentBuild ? "current" : "old"}
+            >
               <td>{e.route.startsWith("/") ? <a href={e.route}>{e.route}</a> : e.route}</td>
               <td>
                 <code>{e.build}</code>

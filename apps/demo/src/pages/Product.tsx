@@ -6,7 +6,9 @@ export function ProductPage({ product }: { product: Product }) {
   return (
     <article className="product">
       <h1 data-testid="product-name">{product.name}</h1>
-      <p className="price" data-testid="product-price">{formatPrice(product.price)}</p>
+      <p className="price" data-testid="product-price">
+        {formatPrice(product.price)}
+      </p>
       <p>{product.blurb}</p>
       <Basket price={product.price} />
       <p className="meta">

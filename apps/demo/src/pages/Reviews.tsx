@@ -10,7 +10,11 @@ export function Reviews({ product, reviews }: { product: Product; reviews: Revie
       <ul className="reviews">
         {reviews.map((r) => (
           <li key={r.author}>
-            <span aria-label={`${r.stars} stars`}>{"★".repeat(r.stars)}{"☆".repeat(5 - r.stars)}</span> {r.text} — <i>{r.author}</i>
+            <span role="img" aria-label={`${r.stars} stars`}>
+              {"★".repeat(r.stars)}
+              {"☆".repeat(5 - r.stars)}
+            </span>{" "}
+            {r.text} — <i>{r.author}</i>
           </li>
         ))}
       </ul>

@@ -29,10 +29,22 @@ export async function adminPages(request: Request, env: AdminEnv, deps: AdminDep
   const signedIn = secret !== undefined && (await hasSession(request, secret, deps.now));
   const flash = noticeFrom(url.searchParams);
 
-  const adminView = async (): Promise<PageData> => ({ page: "admin", products: await listProducts(env.DB), signedIn, localDefaultSecret: localDefault });
+  const adminView = async (): Promise<PageData> => ({
+    page: "admin",
+    products: await listProducts(env.DB),
+    signedIn,
+    localDefaultSecret: localDefault,
+  });
   /** The inspector: nothing listed before sign-in; then one page of KV (or why there is none, with its status). */
   const inspector = async (): Promise<{ data: PageData; status: number }> => {
-    const base = { page: "inspector", signedIn, currentBuild: deps.buildId, now: deps.now, tags: demoTags(), localDefaultSecret: localDefault } as const;
+    const base = {
+      page: "inspector",
+      signedIn,
+      currentBuild: deps.buildId,
+      now: deps.now,
+      tags: demoTags(),
+      localDefaultSecret: localDefault,
+    } as const;
     if (!signedIn) return { data: { ...base, entries: [] }, status: 200 };
     const listed = await listEntries(deps.cacheKV, deps.cache, url.searchParams.get("cursor") ?? undefined);
     if ("error" in listed) return { data: { ...base, entries: [], flash: { kind: "error", text: listed.error } }, status: listed.status };

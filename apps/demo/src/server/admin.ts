@@ -38,7 +38,13 @@ export type ActionResult = { redirect: string; setCookie?: string } | { status: 
 export const fail = (status: number, text: string): ActionResult => ({ status, flash: { kind: "error", text } });
 
 /** Guards the request and reads its form (at most `limit` bytes); an ActionResult when it must stop here. */
-async function guardedForm(request: Request, env: AdminEnv, now: number, limit: number, session: boolean): Promise<{ form: URLSearchParams; secret: string } | ActionResult> {
+async function guardedForm(
+  request: Request,
+  env: AdminEnv,
+  now: number,
+  limit: number,
+  session: boolean,
+): Promise<{ form: URLSearchParams; secret: string } | ActionResult> {
   const allowed = await guard(request, env, now, { session });
   if (!("secret" in allowed)) return allowed;
   const form = await readForm(request, limit);
@@ -56,7 +62,10 @@ export async function signIn(request: Request, env: AdminEnv, now: number): Prom
   if (!("form" in read)) return read;
   if (!(await secretsEqual(read.form.get("secret") ?? "", read.secret))) return fail(401, "wrong admin secret");
   const next = read.form.get("next") ?? "";
-  return { redirect: withNotice(RETURN_TO.includes(next) ? next : "/admin", "signed-in"), setCookie: await sessionCookie(request, read.secret, now) };
+  return {
+    redirect: withNotice(RETURN_TO.includes(next) ? next : "/admin", "signed-in"),
+    setCookie: await sessionCookie(request, read.secret, now),
+  };
 }
 
 /** POST /admin/sign-out — forget the session (a cross-site page cannot sign anyone out either). */
@@ -87,6 +96,10 @@ export async function purgeTag(request: Request, env: AdminEnv, cache: KVCacheHa
   const tag = read.form.get("tag") ?? "";
   if (!demoTags().includes(tag)) return fail(400, `tag must be one of the demo's tags: ${demoTags().join(", ")}`);
   const result = await cache.invalidate(tag);
-  if (result.failed || result.degraded) return fail(503, `purging ${tag} did not reach every isolate (${result.failed ? `${result.failed} KV write(s) failed` : "the coordinator could not be reached"}); try again`);
+  if (result.failed || result.degraded)
+    return fail(
+      503,
+      `purging ${tag} did not reach every isolate (${result.failed ? `${result.failed} KV write(s) failed` : "the coordinator could not be reached"}); try again`,
+    );
   return { redirect: withNotice("/admin/cache", "purged", { tag, via: result.via }) };
 }

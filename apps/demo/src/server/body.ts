@@ -32,7 +32,9 @@ export async function readForm(request: Request, limit: number): Promise<URLSear
   }
   try {
     // Both encodings a browser form can send; the bytes are already bounded.
-    const form = await new Response(bytes, { headers: { "content-type": request.headers.get("content-type") ?? "application/x-www-form-urlencoded" } }).formData();
+    const form = await new Response(bytes, {
+      headers: { "content-type": request.headers.get("content-type") ?? "application/x-www-form-urlencoded" },
+    }).formData();
     return new URLSearchParams([...form].filter((entry): entry is [string, string] => typeof entry[1] === "string"));
   } catch {
     return "not a form";

@@ -10,7 +10,11 @@ import css from "../styles.css?inline";
 import { type AppProps, PROPS_ELEMENT_ID } from "../types";
 
 /** JSON that is safe inside a <script> element (no "</script>", no U+2028 surprises). */
-const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+const scriptJson = (value: unknown) =>
+  JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 
 /** Inline, so the browser's favicon request never reaches the Worker (or shows up as a 404). */
 const ICON = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#f6821f"/></svg>')}`;
@@ -33,12 +37,14 @@ export async function renderDocument(props: AppProps, init: { status?: number; h
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · edge-isr demo`}</title>
         <link rel="icon" href={ICON} />
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: the app's own stylesheet, bundled at build time */}
         <style dangerouslySetInnerHTML={{ __html: css }} />
       </head>
       <body>
         <div id="root">
           <App {...props} />
         </div>
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: scriptJson escapes "<", so the JSON cannot end the script element */}
         <script type="application/json" id={PROPS_ELEMENT_ID} dangerouslySetInnerHTML={{ __html: scriptJson(props) }} />
       </body>
     </html>,

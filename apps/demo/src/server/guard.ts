@@ -20,10 +20,20 @@ export function sameOrigin(request: Request): boolean {
 }
 
 /** The secret when the request may go on (`session: false` for signing in); else the refusal. */
-export async function guard(request: Request, env: AdminEnv, now: number, needs: { session: boolean }): Promise<{ secret: string } | ActionResult> {
+export async function guard(
+  request: Request,
+  env: AdminEnv,
+  now: number,
+  needs: { session: boolean },
+): Promise<{ secret: string } | ActionResult> {
   if (!sameOrigin(request)) return fail(403, "refused: this form was not sent from this site's own admin pages");
   const { secret } = adminSecret(env, new URL(request.url));
-  if (!secret) return fail(403, "admin actions are off: set the EDGE_ISR_SECRET variable (wrangler secret put EDGE_ISR_SECRET) to use them outside localhost");
-  if (needs.session && !(await hasSession(request, secret, now))) return fail(401, "sign in first: your admin session is missing or has expired");
+  if (!secret)
+    return fail(
+      403,
+      "admin actions are off: set the EDGE_ISR_SECRET variable (wrangler secret put EDGE_ISR_SECRET) to use them outside localhost",
+    );
+  if (needs.session && !(await hasSession(request, secret, now)))
+    return fail(401, "sign in first: your admin session is missing or has expired");
   return { secret };
 }

@@ -42,7 +42,11 @@ function entryOf(name: string, prefix: string, metadata: unknown, state: Lifespa
  * One page of the entries under the handler's `prefix`, from `cursor` (the
  * start when absent); an error with its status when there is none to show.
  */
-export async function listEntries(kv: KVNamespace, handler: KVCacheHandler, cursor: string | undefined): Promise<InspectorPage | { status: number; error: string }> {
+export async function listEntries(
+  kv: KVNamespace,
+  handler: KVCacheHandler,
+  cursor: string | undefined,
+): Promise<InspectorPage | { status: number; error: string }> {
   const prefix = handler.prefix;
   const stale = { status: 400, error: "that page of the listing is not valid any more; start again from the first page" };
   if (cursor !== undefined && !CURSOR.test(cursor)) return stale;
@@ -54,6 +58,8 @@ export async function listEntries(kv: KVNamespace, handler: KVCacheHandler, curs
   }
   // Each entry's state as a read would decide it: its own lifespan and the tag clock (one read per 100 tags at most, no entry read).
   const states = await handler.entryStates(page.keys.map(({ metadata }) => metadata));
-  const entries = page.keys.map(({ name, metadata }, i) => entryOf(name, prefix, metadata, states[i]!)).filter((e): e is InspectorEntry => e !== undefined);
+  const entries = page.keys
+    .map(({ name, metadata }, i) => entryOf(name, prefix, metadata, states[i]!))
+    .filter((e): e is InspectorEntry => e !== undefined);
   return page.list_complete ? { entries } : { entries, next: page.cursor };
 }

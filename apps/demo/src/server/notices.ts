@@ -26,7 +26,11 @@ const NOTICES = {
   purged: (q) => {
     const tag = known(q.get("tag"), demoTags());
     const via = known(q.get("via"), ["coordinator", "kv"]);
-    return tag && via && `purged ${tag}: every entry carrying it expired, through ${via === "coordinator" ? "the coordinator" : "the tag records in KV"}`;
+    return (
+      tag &&
+      via &&
+      `purged ${tag}: every entry carrying it expired, through ${via === "coordinator" ? "the coordinator" : "the tag records in KV"}`
+    );
   },
 } satisfies Record<string, (query: URLSearchParams) => string | undefined>;
 
@@ -38,4 +42,5 @@ export function noticeFrom(query: URLSearchParams): Flash | undefined {
 }
 
 /** The URL of `page` showing notice `code`. */
-export const withNotice = (page: string, code: keyof typeof NOTICES, values: Record<string, string> = {}) => `${page}?${new URLSearchParams({ notice: code, ...values })}`;
+export const withNotice = (page: string, code: keyof typeof NOTICES, values: Record<string, string> = {}) =>
+  `${page}?${new URLSearchParams({ notice: code, ...values })}`;

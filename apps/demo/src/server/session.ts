@@ -12,14 +12,19 @@ const COOKIE = "edge_isr_admin";
 export const SESSION_SECONDS = 3600;
 
 const encoder = new TextEncoder();
-const base64url = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const base64url = (bytes: ArrayBuffer) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 
 async function signature(secret: string, expires: number): Promise<string> {
   const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return base64url(await crypto.subtle.sign("HMAC", key, encoder.encode(`edge-isr-demo-admin:${expires}`)));
 }
 
-const attributes = (request: Request, maxAge: number) => `Path=/admin; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${new URL(request.url).protocol === "https:" ? "; Secure" : ""}`;
+const attributes = (request: Request, maxAge: number) =>
+  `Path=/admin; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${new URL(request.url).protocol === "https:" ? "; Secure" : ""}`;
 
 /** The Set-Cookie value that signs this browser in for {@link SESSION_SECONDS}. */
 export async function sessionCookie(request: Request, secret: string, now: number): Promise<string> {

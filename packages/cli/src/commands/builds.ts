@@ -85,7 +85,8 @@ export async function scanBuilds(target: KVTarget): Promise<{ builds: ScannedBui
     const id = cacheKey === undefined ? undefined : buildIdOf(cacheKey);
     if (id === undefined) return;
     let build = byId.get(id);
-    if (!build) byId.set(id, (build = { id, entries: 0, storedBytes: 0, rawBytes: 0, newest: 0, pointer: id === pointer?.current, keys: [] }));
+    if (!build)
+      byId.set(id, (build = { id, entries: 0, storedBytes: 0, rawBytes: 0, newest: 0, pointer: id === pointer?.current, keys: [] }));
     const md = parseMetadata(metadata);
     build.entries++;
     build.storedBytes += md?.z ?? 0;
@@ -108,7 +109,8 @@ export function printBuilds(builds: BuildInfo[], served: Served): void {
   const rows = [...builds];
   // A served or pointed-at build without entries still gets a row: its pages all render on first request.
   for (const id of new Set([served.build, served.pointer?.current])) {
-    if (id !== undefined && !rows.some((b) => b.id === id)) rows.push({ id, entries: 0, storedBytes: 0, rawBytes: 0, newest: 0, pointer: id === served.pointer?.current });
+    if (id !== undefined && !rows.some((b) => b.id === id))
+      rows.push({ id, entries: 0, storedBytes: 0, rawBytes: 0, newest: 0, pointer: id === served.pointer?.current });
   }
   if (rows.length === 0) {
     console.log("no builds stored yet: run `edge-isr prerender` to store one");

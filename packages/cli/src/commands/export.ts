@@ -31,10 +31,19 @@ export async function exportTo(target: KVTarget, file: string, opts: ExportOptio
   } catch (error) {
     if (!(await stoppedBy(opts.signal))) throw error;
   }
-  if (opts.signal?.aborted) throw new CliError("ERR_INTERRUPTED", `export interrupted while listing ${target.description}; ${file} was not written`, "run the export again.");
+  if (opts.signal?.aborted)
+    throw new CliError(
+      "ERR_INTERRUPTED",
+      `export interrupted while listing ${target.description}; ${file} was not written`,
+      "run the export again.",
+    );
   const partial = `${file}.partial`;
   const fileError = (error: unknown) =>
-    new CliError("ERR_EXPORT_FILE", `could not write ${partial}: ${(error as Error)?.message ?? error}`, "check that the directory exists and is writable and that the disk has room, then export again.");
+    new CliError(
+      "ERR_EXPORT_FILE",
+      `could not write ${partial}: ${(error as Error)?.message ?? error}`,
+      "check that the directory exists and is writable and that the disk has room, then export again.",
+    );
   let out: FileHandle;
   try {
     out = await open(partial, "w");
@@ -88,4 +97,8 @@ export async function exportTo(target: KVTarget, file: string, opts: ExportOptio
 
 /** The error an interrupted export ends with (the partial file is already gone). */
 const exportInterrupted = (file: string, done: number, total: number) =>
-  new CliError("ERR_INTERRUPTED", `export interrupted after ${count(done)} of ${count(total)} keys; ${file} was not written (the partial copy was removed)`, "run the export again: it reads the namespace afresh.");
+  new CliError(
+    "ERR_INTERRUPTED",
+    `export interrupted after ${count(done)} of ${count(total)} keys; ${file} was not written (the partial copy was removed)`,
+    "run the export again: it reads the namespace afresh.",
+  );

@@ -34,7 +34,9 @@ export async function gc(target: KVTarget, opts: GcOptions): Promise<GcResult> {
   const now = opts.now ?? Date.now();
   const clock = await listClock(asNamespace(target), "");
   const result: GcResult = { checked: 0, expired: 0, deleted: 0, tagRecords: clock.records.size, clockLists: clock.lists };
-  console.log(`read the tag clock: ${clock.snapshot ? `the coordinator's snapshot (${clock.snapshot.exact.size} exact invalidations) and ` : ""}${clock.records.size} tag record(s) in ${clock.lists} list call(s)`);
+  console.log(
+    `read the tag clock: ${clock.snapshot ? `the coordinator's snapshot (${clock.snapshot.exact.size} exact invalidations) and ` : ""}${clock.records.size} tag record(s) in ${clock.lists} list call(s)`,
+  );
   let page: string[] = [];
   const flush = async () => {
     if (!opts.dryRun) {

@@ -62,12 +62,20 @@ function toEntry(line: BackupLine, bytes: Uint8Array, nowSeconds: number): KVEnt
 }
 
 const interrupted = (what: string, file: string, pointerNote: string) =>
-  new CliError("ERR_INTERRUPTED", `import interrupted: ${what}${pointerNote}`, `import is idempotent: run \`edge-isr import ${file}\` again (with the same flags) to finish — keys already written are written again, unchanged.`);
+  new CliError(
+    "ERR_INTERRUPTED",
+    `import interrupted: ${what}${pointerNote}`,
+    `import is idempotent: run \`edge-isr import ${file}\` again (with the same flags) to finish — keys already written are written again, unchanged.`,
+  );
 
 /** Restores a file written by `exportTo`; returns what was written. */
 export async function importFrom(target: KVTarget, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
   if (!existsSync(file) || !statSync(file).isFile()) {
-    throw new CliError("ERR_IMPORT_FILE", `${file} does not exist or is not a file`, "pass the path of a file written by `edge-isr export <file>`.");
+    throw new CliError(
+      "ERR_IMPORT_FILE",
+      `${file} does not exist or is not a file`,
+      "pass the path of a file written by `edge-isr export <file>`.",
+    );
   }
   const pointerNote = ", the build pointer was not touched";
 
@@ -91,7 +99,8 @@ export async function importFrom(target: KVTarget, file: string, opts: ImportOpt
       if (!checked.hashed) unhashed++;
       if (checked.corruptAtSource) corruptAt.set(checked.line.key, checked.corruptAtSource);
       else corruptAt.delete(checked.line.key);
-      if (checked.line.key === BUILD_POINTER_KEY) filePointer = parsePointer(JSON.parse(Buffer.from(checked.bytes).toString("utf8")))!.current;
+      if (checked.line.key === BUILD_POINTER_KEY)
+        filePointer = parsePointer(JSON.parse(Buffer.from(checked.bytes).toString("utf8")))!.current;
       lastLine.set(checked.line.key, n);
       checking.update((read += text.length + 1));
     }
@@ -159,7 +168,8 @@ export async function importFrom(target: KVTarget, file: string, opts: ImportOpt
   } finally {
     bar.stop();
   }
-  if (opts.signal?.aborted) throw interrupted(`wrote ${count(written)} of ${count(writes)} keys into ${target.description}`, file, pointerNote);
+  if (opts.signal?.aborted)
+    throw interrupted(`wrote ${count(written)} of ${count(writes)} keys into ${target.description}`, file, pointerNote);
 
   let pointerRestored = false;
   if (pointerEntry && opts.withPointer) {
@@ -171,12 +181,21 @@ export async function importFrom(target: KVTarget, file: string, opts: ImportOpt
   const pageEntries = perBuild.reduce((n, [, c]) => n + c, 0);
   console.log(
     `imported ${count(written + (pointerRestored ? 1 : 0))} keys (${formatBytes(bytes)} of values) into ${target.description}` +
-      (perBuild.length ? `: ${count(pageEntries)} page entries of ${some(perBuild.map(([id, c]) => `${id} (${c})`))}, ${count(written - pageEntries)} other keys` : "") +
+      (perBuild.length
+        ? `: ${count(pageEntries)} page entries of ${some(perBuild.map(([id, c]) => `${id} (${c})`))}, ${count(written - pageEntries)} other keys`
+        : "") +
       (expired ? `; skipped ${expired} already expired` : "") +
       (total > lastLine.size ? `; ${total - lastLine.size} line(s) repeated a key (the last one wins)` : ""),
   );
-  console.log(unhashed ? `checked: ${total - unhashed} records against their sha256; ${unhashed} line(s) carry none (an older export) — their entries were checked against their own content hash and CRC-32` : `checked: every record against its sha256, and every entry against its content hash and CRC-32`);
-  if (corrupt.length) console.log(`not imported: ${corrupt.length} entr${corrupt.length === 1 ? "y" : "ies"} already corrupt where they were exported (the cache reads them as a miss): ${some(corrupt, 3)}`);
+  console.log(
+    unhashed
+      ? `checked: ${total - unhashed} records against their sha256; ${unhashed} line(s) carry none (an older export) — their entries were checked against their own content hash and CRC-32`
+      : `checked: every record against its sha256, and every entry against its content hash and CRC-32`,
+  );
+  if (corrupt.length)
+    console.log(
+      `not imported: ${corrupt.length} entr${corrupt.length === 1 ? "y" : "ies"} already corrupt where they were exported (the cache reads them as a miss): ${some(corrupt, 3)}`,
+    );
   if (filePointer !== undefined) {
     console.log(
       pointerRestored

@@ -41,7 +41,11 @@ interface PackageJson {
 function readPackageJson(dir: string): { text: string; pkg: PackageJson } {
   const path = join(dir, "package.json");
   if (!existsSync(path)) {
-    throw new CliError("ERR_INIT", `no package.json in ${dir}`, "run `edge-isr init` in your app's directory (or pass --cwd <dir>): a Vite project with @cloudflare/vite-plugin.");
+    throw new CliError(
+      "ERR_INIT",
+      `no package.json in ${dir}`,
+      "run `edge-isr init` in your app's directory (or pass --cwd <dir>): a Vite project with @cloudflare/vite-plugin.",
+    );
   }
   const text = readFileSync(path, "utf8");
   try {
@@ -106,7 +110,11 @@ function configSteps(dir: string, coordinator: boolean, pending: Map<string, str
       }
     }
     const first = view.assets?.run_worker_first;
-    if (view.assets?.not_found_handling === "single-page-application" && first !== true && !(Array.isArray(first) && first.includes(InitNames.starterAssetsPattern))) {
+    if (
+      view.assets?.not_found_handling === "single-page-application" &&
+      first !== true &&
+      !(Array.isArray(first) && first.includes(InitNames.starterAssetsPattern))
+    ) {
       // Otherwise the single-page app's fallback answers the starter's pages with index.html.
       editor.setAssets("run_worker_first", [...(Array.isArray(first) ? first : []), InitNames.starterAssetsPattern]);
       step(`assets.run_worker_first: ${InitNames.starterAssetsPattern} (the Worker answers these before the single-page app's fallback)`);
@@ -116,7 +124,11 @@ function configSteps(dir: string, coordinator: boolean, pending: Map<string, str
   for (const [env, section] of Object.entries(view.env ?? {})) {
     if (!section.kv_namespaces?.some((ns) => ns.binding === binding)) {
       const also = coordinator ? ` (and ${doBinding})` : "";
-      steps.push({ file: name, what: `[env.${env}] binds no ${binding}: environments do not inherit bindings — add one there${also} before deploying with --env ${env}`, changed: false });
+      steps.push({
+        file: name,
+        what: `[env.${env}] binds no ${binding}: environments do not inherit bindings — add one there${also} before deploying with --env ${env}`,
+        changed: false,
+      });
     }
   }
   if (editor.text !== readFileSync(join(dir, name), "utf8")) pending.set(join(dir, name), editor.text);
@@ -124,25 +136,45 @@ function configSteps(dir: string, coordinator: boolean, pending: Map<string, str
 }
 
 /** The Worker's main module: the starter when there is none; else the coordinator's export, and a word on routes. */
-function workerSteps(dir: string, main: string, opts: { assetsBinding: string | undefined; coordinator: boolean }, pending: Map<string, string>): InitStep[] {
+function workerSteps(
+  dir: string,
+  main: string,
+  opts: { assetsBinding: string | undefined; coordinator: boolean },
+  pending: Map<string, string>,
+): InitStep[] {
   const path = resolve(dir, main);
   if (!existsSync(path)) {
     pending.set(path, starterWorker(opts));
-    return [{ file: main, what: `a starter Worker: createISR with ${InitNames.starterRoute} (tags products, product:<id>; pages 1–3 prerendered)`, changed: true }];
+    return [
+      {
+        file: main,
+        what: `a starter Worker: createISR with ${InitNames.starterRoute} (tags products, product:<id>; pages 1–3 prerendered)`,
+        changed: true,
+      },
+    ];
   }
   const text = readFileSync(path, "utf8");
   const steps: InitStep[] = [];
   if (opts.coordinator) {
-    if (text.includes(InitNames.coordinatorClass)) steps.push({ file: main, what: `exports ${InitNames.coordinatorClass}`, changed: false });
+    if (text.includes(InitNames.coordinatorClass))
+      steps.push({ file: main, what: `exports ${InitNames.coordinatorClass}`, changed: false });
     else {
       pending.set(path, `${text.replace(/\s*$/, "")}\n\n${coordinatorExport}\n`);
-      steps.push({ file: main, what: `export { ${InitNames.coordinatorClass} } (wrangler finds the coordinator's class in the main module)`, changed: true });
+      steps.push({
+        file: main,
+        what: `export { ${InitNames.coordinatorClass} } (wrangler finds the coordinator's class in the main module)`,
+        changed: true,
+      });
     }
   }
   steps.push(
     text.includes("createISR")
       ? { file: main, what: "serves pages with createISR", changed: false }
-      : { file: main, what: `does not call createISR yet: serve your pages with it (the runtime README's quick start${opts.coordinator ? `; pass { coordinator: env.${InitNames.coordinatorBinding}, binding: "${InitNames.cacheBinding}" } to KVCacheHandler` : ""})`, changed: false },
+      : {
+          file: main,
+          what: `does not call createISR yet: serve your pages with it (the runtime README's quick start${opts.coordinator ? `; pass { coordinator: env.${InitNames.coordinatorBinding}, binding: "${InitNames.cacheBinding}" } to KVCacheHandler` : ""})`,
+          changed: false,
+        },
   );
   return steps;
 }
@@ -151,7 +183,8 @@ function workerSteps(dir: string, main: string, opts: { assetsBinding: string | 
 function packageSteps(dir: string, pending: Map<string, string>): InitStep[] {
   const { text, pkg } = readPackageJson(dir);
   const build = pkg.scripts?.build;
-  if (build?.includes(InitNames.prerender)) return [{ file: "package.json", what: `scripts.build runs ${InitNames.prerender}`, changed: false }];
+  if (build?.includes(InitNames.prerender))
+    return [{ file: "package.json", what: `scripts.build runs ${InitNames.prerender}`, changed: false }];
   const next = build ? `${build} && ${InitNames.prerender}` : `vite build && ${InitNames.prerender}`;
   pending.set(join(dir, "package.json"), jsonEdit(text, ["scripts", "build"], next));
   return [{ file: "package.json", what: `scripts.build = "${next}"`, changed: true }];
@@ -188,6 +221,8 @@ export function init(opts: InitOptions): InitStep[] {
       ? "edge-isr init: nothing to change, the project is set up."
       : `edge-isr init: ${opts.dryRun ? `${changed} change(s) to make (dry run: nothing written)` : `${changed} change(s) made`}.`,
   );
-  log(`next: ${missing.length ? `npm install ${missing.join(" ")}, then ` : ""}npm run build (vite build, then edge-isr prerender), then npx vite preview.`);
+  log(
+    `next: ${missing.length ? `npm install ${missing.join(" ")}, then ` : ""}npm run build (vite build, then edge-isr prerender), then npx vite preview.`,
+  );
   return steps;
 }

@@ -2,7 +2,17 @@
  * `edge-isr inspect`: one entry in readable form (by cache key, or by route in
  * the build the Worker serves), or a one-line-per-entry summary of the namespace.
  */
-import { ENTRY_PREFIX, HASHED_PREFIX, kvKeyFor, parseMetadata, readClock, readParts, recordState, splitHashes, tagHash } from "@edge-isr/kv-cache-handler";
+import {
+  ENTRY_PREFIX,
+  HASHED_PREFIX,
+  kvKeyFor,
+  parseMetadata,
+  readClock,
+  readParts,
+  recordState,
+  splitHashes,
+  tagHash,
+} from "@edge-isr/kv-cache-handler";
 import { asNamespace } from "../kv/adapter.js";
 import { normalizePath } from "@edge-isr/runtime";
 import { CliError } from "../errors.js";
@@ -23,7 +33,11 @@ function parseRoute(route: string): { path: string; query: string } {
   const pathname = q === -1 ? route : route.slice(0, q);
   const path = pathname.startsWith("/") ? normalizePath(pathname) : undefined;
   if (path === undefined) {
-    throw new CliError("ERR_BAD_ARGUMENT", `--route ${JSON.stringify(route.slice(0, 100))} is not a valid path`, "pass the page's path as the browser shows it, starting with \"/\", e.g. --route /products/42.");
+    throw new CliError(
+      "ERR_BAD_ARGUMENT",
+      `--route ${JSON.stringify(route.slice(0, 100))} is not a valid path`,
+      'pass the page\'s path as the browser shows it, starting with "/", e.g. --route /products/42.',
+    );
   }
   return { path, query: q === -1 ? "" : route.slice(q) };
 }
@@ -78,7 +92,8 @@ async function showEntry(target: KVTarget, key: string, servedWhy?: string): Pro
   let problem: string | undefined;
   try {
     decoded = readParts(hit.value as Uint8Array<ArrayBuffer>);
-    if (decoded.header.k !== key) problem = `the value belongs to key ${JSON.stringify(decoded.header.k)} (a hash collision): it reads as a miss`;
+    if (decoded.header.k !== key)
+      problem = `the value belongs to key ${JSON.stringify(decoded.header.k)} (a hash collision): it reads as a miss`;
   } catch (error) {
     problem = `the value is not a readable edge-isr entry (${(error as Error).message}): it reads as a miss`;
   }
@@ -111,7 +126,10 @@ async function showEntry(target: KVTarget, key: string, servedWhy?: string): Pro
   if (expiration) out.push(["kvExpiration", `${iso(expiration * 1000)} (KV deletes it then)`]);
   const stored = hit.value.byteLength;
   const raw = md?.w ?? decoded?.parts.reduce((n, p) => n + p.rawBytes, 0) ?? stored;
-  out.push(["size", `${formatBytes(stored)} stored, ${formatBytes(raw)} raw (${stored} / ${raw} bytes, ratio ${raw ? (stored / raw).toFixed(2) : "—"})`]);
+  out.push([
+    "size",
+    `${formatBytes(stored)} stored, ${formatBytes(raw)} raw (${stored} / ${raw} bytes, ratio ${raw ? (stored / raw).toFixed(2) : "—"})`,
+  ]);
   if (problem) out.push(["problem", problem]);
 
   if (servedWhy) out.push(["served", `this build — ${servedWhy}`]);
@@ -143,7 +161,8 @@ async function listEntries(target: KVTarget, binding: string | undefined): Promi
   const entries: { kvKey: string; metadata: unknown }[] = [];
   const others: string[] = [];
   for await (const listed of target.list("")) {
-    if (listed.name.startsWith(ENTRY_PREFIX) || listed.name.startsWith(HASHED_PREFIX)) entries.push({ kvKey: listed.name, metadata: listed.metadata });
+    if (listed.name.startsWith(ENTRY_PREFIX) || listed.name.startsWith(HASHED_PREFIX))
+      entries.push({ kvKey: listed.name, metadata: listed.metadata });
     else others.push(listed.name);
   }
   if (entries.length === 0) {
@@ -154,11 +173,17 @@ async function listEntries(target: KVTarget, binding: string | undefined): Promi
   }
   const now = Date.now();
   const rows: string[][] = new Array(entries.length);
-  const clock = await readClock(asNamespace(target), "", entries.flatMap(({ metadata }) => splitHashes(parseMetadata(metadata)?.t ?? "")));
+  const clock = await readClock(
+    asNamespace(target),
+    "",
+    entries.flatMap(({ metadata }) => splitHashes(parseMetadata(metadata)?.t ?? "")),
+  );
   await pool(entries, 8, async ({ kvKey, metadata }, i) => {
     const key = (await cacheKeyOf(target, kvKey)) ?? `${kvKey} (unreadable)`;
     const md = parseMetadata(metadata);
-    rows[i] = md ? [key, formatBytes(md.z), formatBytes(md.w), formatAge(now - md.m), clock.state(md, now)] : [key, "?", "?", "?", "not an edge-isr entry"];
+    rows[i] = md
+      ? [key, formatBytes(md.z), formatBytes(md.w), formatAge(now - md.m), clock.state(md, now)]
+      : [key, "?", "?", "?", "not an edge-isr entry"];
   });
   rows.sort((a, b) => a[0]!.localeCompare(b[0]!));
   for (const line of formatTable(["key", "stored", "raw", "age", "state"], rows, [1, 2, 3])) console.log(line);
@@ -176,10 +201,18 @@ export interface InspectOptions {
 
 export async function inspect(target: KVTarget, opts: InspectOptions): Promise<void> {
   if (opts.key !== undefined && opts.route !== undefined) {
-    throw new CliError("ERR_BAD_ARGUMENT", "inspect takes a key or --route, not both", "pass a cache key (`edge-isr inspect b1:/products/1`) or a path (`edge-isr inspect --route /products/1`).");
+    throw new CliError(
+      "ERR_BAD_ARGUMENT",
+      "inspect takes a key or --route, not both",
+      "pass a cache key (`edge-isr inspect b1:/products/1`) or a path (`edge-isr inspect --route /products/1`).",
+    );
   }
   if (opts.route !== undefined) {
-    const { key, why } = await keyForRoute(target, opts.route, opts.worker ?? (async () => ({ known: false, why: "no Worker was described" })));
+    const { key, why } = await keyForRoute(
+      target,
+      opts.route,
+      opts.worker ?? (async () => ({ known: false, why: "no Worker was described" })),
+    );
     return showEntry(target, key, why);
   }
   if (opts.key !== undefined) return showEntry(target, opts.key);

@@ -40,7 +40,11 @@ export async function readManifest(send: WorkerFetch, token: string, where: stri
       "serve your pages with createISR() from @edge-isr/runtime (it answers the manifest to `edge-isr prerender` only) and give the Worker the same EDGE_ISR_PRERENDER_TOKEN as the command.",
     );
   }
-  return { buildId: manifest.buildId, paths: manifest.paths, ...(typeof manifest.buildPointer === "boolean" ? { buildPointer: manifest.buildPointer } : {}) };
+  return {
+    buildId: manifest.buildId,
+    paths: manifest.paths,
+    ...(typeof manifest.buildPointer === "boolean" ? { buildPointer: manifest.buildPointer } : {}),
+  };
 }
 
 /** The paths to render: the manifest's, or --routes, or the fewest covering --coverage of --from-traffic. */
@@ -67,7 +71,14 @@ export interface Rendered {
 }
 
 /** Renders each path with the token (the Worker answers once the entry is stored). Once `signal` aborts, no new render starts. */
-export async function renderPaths(send: WorkerFetch, token: string, paths: string[], concurrency: number, showProgress: boolean | undefined, signal?: AbortSignal): Promise<Rendered> {
+export async function renderPaths(
+  send: WorkerFetch,
+  token: string,
+  paths: string[],
+  concurrency: number,
+  showProgress: boolean | undefined,
+  signal?: AbortSignal,
+): Promise<Rendered> {
   const bar = progress(paths.length, "prerender", "pages", showProgress);
   const out: Rendered = { stored: [], notFound: [], failed: [], notRendered: [] };
   const started = new Set<string>();
@@ -85,7 +96,11 @@ export async function renderPaths(send: WorkerFetch, token: string, paths: strin
         const key = res.headers.get("x-edge-isr-key");
         if (NOT_FOUND_STATUS.includes(res.status)) out.notFound.push({ path, status: res.status, key: key ?? undefined });
         else if (res.status >= 400) out.failed.push({ path, reason: `the Worker answered ${res.status}` });
-        else if (!key) out.failed.push({ path, reason: `not stored (${res.headers.get("x-edge-isr-bypass") ?? res.headers.get("x-edge-isr-cache") ?? "no ISR route"})` });
+        else if (!key)
+          out.failed.push({
+            path,
+            reason: `not stored (${res.headers.get("x-edge-isr-bypass") ?? res.headers.get("x-edge-isr-cache") ?? "no ISR route"})`,
+          });
         else out.stored.push({ path, key });
       } catch (error) {
         thrown.push({ path, reason: (error as Error).message });

@@ -50,7 +50,11 @@ export async function prerenderUrl(options: PrerenderUrlOptions): Promise<Preren
     try {
       return await fetch(`${origin}${path}`, { headers, redirect: "manual" });
     } catch (error) {
-      throw new CliError("ERR_SERVER_UNREACHABLE", `could not reach ${origin}${path}: ${(error as Error).cause ?? (error as Error).message}`, "start the server first (vite dev, wrangler dev) and pass the address it prints.");
+      throw new CliError(
+        "ERR_SERVER_UNREACHABLE",
+        `could not reach ${origin}${path}: ${(error as Error).cause ?? (error as Error).message}`,
+        "start the server first (vite dev, wrangler dev) and pass the address it prints.",
+      );
     }
   };
   const { buildId, paths } = await readManifest(send, token, origin);
@@ -61,7 +65,14 @@ export async function prerenderUrl(options: PrerenderUrlOptions): Promise<Preren
     return { buildId, planned, rendered: 0, notFound: [], failed: [], notRendered: [], servedBytes: 0, seconds: 0, origin };
   }
   const started = performance.now();
-  const { stored, failed, notFound, notRendered } = await renderPaths(send, token, planned, Math.max(1, options.concurrency ?? 8), options.progress, options.signal);
+  const { stored, failed, notFound, notRendered } = await renderPaths(
+    send,
+    token,
+    planned,
+    Math.max(1, options.concurrency ?? 8),
+    options.progress,
+    options.signal,
+  );
 
   // Read each page back as a visitor would: it must now be served from the cache.
   let rendered = 0;
@@ -72,12 +83,26 @@ export async function prerenderUrl(options: PrerenderUrlOptions): Promise<Preren
       const res = await send(path, { accept: "text/html" });
       const body = await res.arrayBuffer();
       const state = res.headers.get("x-edge-isr-cache");
-      if (state !== "HIT" && state !== "STALE") return void failed.push({ path, reason: `verification failed: read back as ${state ?? `a response without x-edge-isr-cache (status ${res.status})`}` });
+      if (state !== "HIT" && state !== "STALE")
+        return void failed.push({
+          path,
+          reason: `verification failed: read back as ${state ?? `a response without x-edge-isr-cache (status ${res.status})`}`,
+        });
       rendered++;
       servedBytes += body.byteLength;
     } catch (error) {
       failed.push({ path, reason: `verification failed: ${(error as Error).message}` });
     }
   });
-  return { buildId, planned, rendered, notFound: notFound.map(({ path, status }) => ({ path, status })), failed, notRendered, servedBytes, seconds: (performance.now() - started) / 1000, origin };
+  return {
+    buildId,
+    planned,
+    rendered,
+    notFound: notFound.map(({ path, status }) => ({ path, status })),
+    failed,
+    notRendered,
+    servedBytes,
+    seconds: (performance.now() - started) / 1000,
+    origin,
+  };
 }

@@ -96,16 +96,25 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
   const namespaces = builtNamespaces(worker);
   const localId = namespaces[binding];
   if (!localId) {
-    throw new CliError("ERR_NO_KV_BINDING", `the built Worker (${worker.path}) binds no KV namespace "${binding}"`, `add a kv_namespaces entry with binding "${binding}" to wrangler.toml and build again, or pass --binding <name>.`);
+    throw new CliError(
+      "ERR_NO_KV_BINDING",
+      `the built Worker (${worker.path}) binds no KV namespace "${binding}"`,
+      `add a kv_namespaces entry with binding "${binding}" to wrangler.toml and build again, or pass --binding <name>.`,
+    );
   }
   // Resolve the remote target before rendering anything: a bad env or a missing token fails fast.
   const remote = options.remote
-    ? (await import("../kv/remote.js")).openRemote({ namespaceId: namespaceIdFor(findSourceConfig(options.config), binding, options.env, { remote: true }), ...options.remoteOptions })
+    ? (await import("../kv/remote.js")).openRemote({
+        namespaceId: namespaceIdFor(findSourceConfig(options.config), binding, options.env, { remote: true }),
+        ...options.remoteOptions,
+      })
     : undefined;
 
   const others = Object.keys(namespaces).filter((name) => name !== binding);
   if (remote && others.length) {
-    log(`note: ${others.join(", ")} ${others.length === 1 ? "is" : "are"} bound to empty local namespaces while rendering; only ${binding} is remote.`);
+    log(
+      `note: ${others.join(", ")} ${others.length === 1 ? "is" : "are"} bound to empty local namespaces while rendering; only ${binding} is remote.`,
+    );
   }
   const token = crypto.randomUUID();
   const persistTo = options.persistTo ?? ".wrangler/state";
@@ -123,7 +132,11 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
     const send = sendTo(mf);
     const { buildId, paths } = await readManifest(send, token, `the built Worker ${worker.main}`);
     if (options.buildId && options.buildId !== buildId) {
-      throw new CliError("ERR_BAD_ARGUMENT", `--build-id ${options.buildId} was given but the Worker stores under build ${buildId}`, "have createISR read it: buildId: (env) => env.EDGE_ISR_BUILD_ID ?? \"<your default>\".");
+      throw new CliError(
+        "ERR_BAD_ARGUMENT",
+        `--build-id ${options.buildId} was given but the Worker stores under build ${buildId}`,
+        'have createISR read it: buildId: (env) => env.EDGE_ISR_BUILD_ID ?? "<your default>".',
+      );
     }
     const planned = choosePaths(paths, options, log);
     const keyOf = (path: string) => `${buildId}:${path}`;
@@ -142,7 +155,20 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
       log(`dry run: would render ${todo.length} of ${planned.length} pages of build ${buildId} into ${target.description}`);
       for (const path of todo) log(`  ${path}`);
       for (const s of skipped) log(`  skip ${s.path}: ${s.reason}`);
-      return { buildId, planned, rendered: 0, skipped, notFound: [], failed: [], notRendered: [], readBack: false, storedBytes: 0, rawBytes: 0, seconds: 0, target: target.description };
+      return {
+        buildId,
+        planned,
+        rendered: 0,
+        skipped,
+        notFound: [],
+        failed: [],
+        notRendered: [],
+        readBack: false,
+        storedBytes: 0,
+        rawBytes: 0,
+        seconds: 0,
+        target: target.description,
+      };
     }
 
     const started = performance.now();
@@ -166,7 +192,15 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
     let uploadInterrupted = false;
     if (remote) {
       try {
-        await upload(remote, workerKV, stored, { buildId, since, concurrency, skipped, failed, ...(options.progress !== undefined ? { progress: options.progress } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+        await upload(remote, workerKV, stored, {
+          buildId,
+          since,
+          concurrency,
+          skipped,
+          failed,
+          ...(options.progress !== undefined ? { progress: options.progress } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
       } catch (error) {
         if (!(await stoppedBy(options.signal))) throw error;
       }
@@ -191,7 +225,11 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
       } catch {
         ok = false;
       }
-      if (!ok) return void failed.push({ path: key.slice(buildId.length + 1), reason: "verification failed: the entry read back is missing or does not match" });
+      if (!ok)
+        return void failed.push({
+          path: key.slice(buildId.length + 1),
+          reason: "verification failed: the entry read back is missing or does not match",
+        });
       verified++;
       storedBytes += md!.z;
       rawBytes += md!.w;
@@ -199,7 +237,20 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
     await pool(stored, concurrency, check);
     const seconds = (performance.now() - started) / 1000;
     const notFound = rendered.notFound.map(({ path, status }) => ({ path, status }));
-    return { buildId, planned, rendered: verified, skipped, notFound, failed, notRendered, storedBytes, rawBytes, seconds, target: target.description, readBack };
+    return {
+      buildId,
+      planned,
+      rendered: verified,
+      skipped,
+      notFound,
+      failed,
+      notRendered,
+      storedBytes,
+      rawBytes,
+      seconds,
+      target: target.description,
+      readBack,
+    };
   } finally {
     await mf?.dispose();
     await remote?.close();
@@ -215,9 +266,19 @@ async function upload(
   remote: KVTarget,
   workerKV: KVTarget,
   stored: string[],
-  opts: { buildId: string; since: number; concurrency: number; skipped: PrerenderResult["skipped"]; failed: PrerenderResult["failed"]; progress?: boolean; signal?: AbortSignal },
+  opts: {
+    buildId: string;
+    since: number;
+    concurrency: number;
+    skipped: PrerenderResult["skipped"];
+    failed: PrerenderResult["failed"];
+    progress?: boolean;
+    signal?: AbortSignal;
+  },
 ): Promise<void> {
-  const regenerated = new Set((await listAll(remote, `e:${opts.buildId}:`)).filter((k) => (parseMetadata(k.metadata)?.m ?? 0) > opts.since).map((k) => k.name));
+  const regenerated = new Set(
+    (await listAll(remote, `e:${opts.buildId}:`)).filter((k) => (parseMetadata(k.metadata)?.m ?? 0) > opts.since).map((k) => k.name),
+  );
   const listed = new Map((await listAll(workerKV, `e:${opts.buildId}:`)).map((k) => [k.name, k]));
   const kept = stored.filter((key) => {
     if (!regenerated.has(`e:${key}`)) return true;
@@ -254,7 +315,12 @@ async function upload(
 
 function parseSince(text: string): number {
   const at = /^\d+$/.test(text) ? Number(text) * (text.length <= 10 ? 1000 : 1) : Date.parse(text);
-  if (!Number.isFinite(at)) throw new CliError("ERR_BAD_ARGUMENT", `--since ${text} is not a date`, "pass an ISO date (2026-11-23T10:00:00Z) or a Unix time, e.g. --since \"$BUILD_STARTED_AT\".");
+  if (!Number.isFinite(at))
+    throw new CliError(
+      "ERR_BAD_ARGUMENT",
+      `--since ${text} is not a date`,
+      'pass an ISO date (2026-11-23T10:00:00Z) or a Unix time, e.g. --since "$BUILD_STARTED_AT".',
+    );
   return at;
 }
 
@@ -271,12 +337,21 @@ interface Outcome {
 
 /** The not-found line(s), the failures (not-found pages among them with --strict), the exit code; ERR_INTERRUPTED after Ctrl-C. */
 function finish(result: Outcome, flags: PrerenderFlags, solution: string, resume: string): number {
-  for (const f of result.notFound) console.log(`  not found ${f.path}: the Worker answered ${f.status}; not stored${flags.strict ? "" : " (--strict makes it a failure)"}`);
-  const failed = flags.strict ? [...result.failed, ...result.notFound.map((f) => ({ path: f.path, reason: `the Worker answered ${f.status} (--strict)` }))] : result.failed;
+  for (const f of result.notFound)
+    console.log(
+      `  not found ${f.path}: the Worker answered ${f.status}; not stored${flags.strict ? "" : " (--strict makes it a failure)"}`,
+    );
+  const failed = flags.strict
+    ? [...result.failed, ...result.notFound.map((f) => ({ path: f.path, reason: `the Worker answered ${f.status} (--strict)` }))]
+    : result.failed;
   const code = reportFailures(failed, solution);
   if (result.notRendered.length) {
     const done = result.planned.length - result.notRendered.length;
-    throw new CliError("ERR_INTERRUPTED", `prerender interrupted: ${count(done)} of ${count(result.planned.length)} pages of build ${result.buildId} were rendered (the summary above says which are stored); ${count(result.notRendered.length)} were not`, resume);
+    throw new CliError(
+      "ERR_INTERRUPTED",
+      `prerender interrupted: ${count(done)} of ${count(result.planned.length)} pages of build ${result.buildId} were rendered (the summary above says which are stored); ${count(result.notRendered.length)} were not`,
+      resume,
+    );
   }
   return code;
 }
@@ -316,7 +391,10 @@ export async function runPrerender(flags: PrerenderFlags, signal?: AbortSignal):
       `${result.skipped.length} skipped, ${result.notFound.length} not found, ${result.failed.length} failed`,
   );
   for (const s of result.skipped) console.log(`  skipped ${s.path}: ${s.reason}`);
-  const again = process.argv.slice(2).filter((arg) => arg !== "--resume").join(" ");
+  const again = process.argv
+    .slice(2)
+    .filter((arg) => arg !== "--resume")
+    .join(" ");
   return finish(
     result,
     flags,
@@ -335,10 +413,16 @@ function reportFailures(failed: { path: string; reason: string }[], solution: st
 
 /** `--url`: through a running server; the flags that name a build or a namespace do not apply. */
 async function runPrerenderUrl(flags: PrerenderFlags, concurrency: number, signal: AbortSignal | undefined): Promise<number> {
-  const clashing = (["worker", "remote", "env", "resume", "since", "buildId"] as const).filter((name) => flags[name] !== undefined && flags[name] !== false);
+  const clashing = (["worker", "remote", "env", "resume", "since", "buildId"] as const).filter(
+    (name) => flags[name] !== undefined && flags[name] !== false,
+  );
   if (clashing.length) {
     const names = clashing.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ");
-    throw new CliError("ERR_BAD_ARGUMENT", `--url cannot be combined with ${names}`, "with --url the running server's Worker decides the build and stores in its own KV; drop those flags, or drop --url to prerender a build.");
+    throw new CliError(
+      "ERR_BAD_ARGUMENT",
+      `--url cannot be combined with ${names}`,
+      "with --url the running server's Worker decides the build and stores in its own KV; drop those flags, or drop --url to prerender a build.",
+    );
   }
   const result = await prerenderUrl({
     url: flags.url!,

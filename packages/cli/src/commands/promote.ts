@@ -24,7 +24,9 @@ async function writePointer(target: KVTarget, pointer: BuildPointer): Promise<vo
 }
 
 const existing = (builds: BuildInfo[]) =>
-  builds.length ? `the builds stored are: ${builds.map((b) => `${b.id} (${b.entries} entries)`).join(", ")}` : "no build is stored yet; run `edge-isr prerender` first";
+  builds.length
+    ? `the builds stored are: ${builds.map((b) => `${b.id} (${b.entries} entries)`).join(", ")}`
+    : "no build is stored yet; run `edge-isr prerender` first";
 
 /** Refuses (unless forced) when the Worker would not serve what the pointer names; returns a warning when forced. */
 function checkWorkerFollows(verb: string, buildId: string, opts: SwitchOptions): string | undefined {
@@ -55,15 +57,25 @@ const propagation = "the Worker follows within its pointer cache time (30 s by d
 /** Serves `buildId`: one KV write (the pointer). */
 export async function promote(target: KVTarget, buildId: string, opts: SwitchOptions): Promise<BuildPointer> {
   if (!buildId || buildId.includes(":")) {
-    throw new CliError("ERR_BAD_ARGUMENT", `${JSON.stringify(buildId)} is not a build id`, "pass a build id as `edge-isr builds` lists it (it contains no \":\").");
+    throw new CliError(
+      "ERR_BAD_ARGUMENT",
+      `${JSON.stringify(buildId)} is not a build id`,
+      'pass a build id as `edge-isr builds` lists it (it contains no ":").',
+    );
   }
   const warning = checkWorkerFollows("promote", buildId, opts);
   const { builds, pointer: old } = await scanBuilds(target);
   checkHasEntries(builds, buildId, target, opts.force);
   const was = servedBuild(old, opts.worker).build ?? old?.current;
   // The build served until now goes first in the history, so `rollback` returns to it.
-  const previous = [...(was && was !== old?.current ? [was] : []), ...(old ? [old.current, ...old.previous] : [])].filter((b) => b !== buildId);
-  const pointer: BuildPointer = { current: buildId, previous: [...new Set(previous)].slice(0, MAX_PREVIOUS_BUILDS), promotedAt: Date.now() };
+  const previous = [...(was && was !== old?.current ? [was] : []), ...(old ? [old.current, ...old.previous] : [])].filter(
+    (b) => b !== buildId,
+  );
+  const pointer: BuildPointer = {
+    current: buildId,
+    previous: [...new Set(previous)].slice(0, MAX_PREVIOUS_BUILDS),
+    promotedAt: Date.now(),
+  };
   await writePointer(target, pointer);
   console.log(`promoted ${buildId} (was ${was ?? "none"}); ${propagation}`);
   if (warning) console.log(warning);
@@ -81,7 +93,9 @@ export async function rollback(target: KVTarget, opts: SwitchOptions & { steps?:
   if (!old || history.length === 0) {
     throw new CliError(
       "ERR_NO_PREVIOUS_BUILD",
-      old ? `build ${old.current} is current and no build was promoted before it` : `${target.description} holds no build pointer, so there is nothing to roll back to`,
+      old
+        ? `build ${old.current} is current and no build was promoted before it`
+        : `${target.description} holds no build pointer, so there is nothing to roll back to`,
       "promote a build explicitly instead: `edge-isr builds` lists them, `edge-isr promote <build>` serves one.",
     );
   }
@@ -89,11 +103,19 @@ export async function rollback(target: KVTarget, opts: SwitchOptions & { steps?:
   if (opts.to !== undefined) {
     steps = history.indexOf(opts.to) + 1;
     if (steps === 0) {
-      throw new CliError("ERR_BAD_ARGUMENT", `--to ${JSON.stringify(opts.to)} is not in the rollback history of ${old.current}`, `the history, newest first: ${history.join(", ")}. Pick one of those, or \`edge-isr promote ${opts.to}\` to serve it.`);
+      throw new CliError(
+        "ERR_BAD_ARGUMENT",
+        `--to ${JSON.stringify(opts.to)} is not in the rollback history of ${old.current}`,
+        `the history, newest first: ${history.join(", ")}. Pick one of those, or \`edge-isr promote ${opts.to}\` to serve it.`,
+      );
     }
   }
   if (!Number.isInteger(steps) || steps < 1 || steps > history.length) {
-    throw new CliError("ERR_BAD_ARGUMENT", `--steps ${JSON.stringify(String(opts.steps))} must be a whole number from 1 to ${history.length} (the builds in the history)`, `the history, newest first: ${history.join(", ")}.`);
+    throw new CliError(
+      "ERR_BAD_ARGUMENT",
+      `--steps ${JSON.stringify(String(opts.steps))} must be a whole number from 1 to ${history.length} (the builds in the history)`,
+      `the history, newest first: ${history.join(", ")}.`,
+    );
   }
   const back = history[steps - 1]!;
   const warning = checkWorkerFollows("roll back to", back, opts);

@@ -31,7 +31,11 @@ export interface PruneResult {
 
 export async function prune(target: KVTarget, keep: number, opts: PruneOptions): Promise<PruneResult> {
   if (!Number.isInteger(keep) || keep < 0) {
-    throw new CliError("ERR_BAD_ARGUMENT", `--keep must be a whole number ≥ 0, got ${JSON.stringify(String(keep))}`, "pass how many builds to keep besides the served one, e.g. --keep 2 (0 keeps only the builds that must stay).");
+    throw new CliError(
+      "ERR_BAD_ARGUMENT",
+      `--keep must be a whole number ≥ 0, got ${JSON.stringify(String(keep))}`,
+      "pass how many builds to keep besides the served one, e.g. --keep 2 (0 keeps only the builds that must stay).",
+    );
   }
   const { builds, pointer } = await scanBuilds(target);
   const served = servedBuild(pointer, opts.worker);
@@ -48,8 +52,15 @@ export async function prune(target: KVTarget, keep: number, opts: PruneOptions):
   const reasons = new Map<string, string[]>();
   const protect = (id: string | undefined, why: string) => id !== undefined && reasons.set(id, [...(reasons.get(id) ?? []), why]);
   if (served.build !== undefined) protect(served.build, `served: ${served.why}`);
-  if (pointer) protect(pointer.current, served.worker.known && !served.worker.buildPointer ? "the build pointer names it (the Worker does not read the pointer)" : "the build pointer names it");
-  if (served.worker.known && served.worker.buildPointer) protect(served.worker.buildId, "the Worker's own build: it serves it whenever the pointer is missing or unreadable");
+  if (pointer)
+    protect(
+      pointer.current,
+      served.worker.known && !served.worker.buildPointer
+        ? "the build pointer names it (the Worker does not read the pointer)"
+        : "the build pointer names it",
+    );
+  if (served.worker.known && served.worker.buildPointer)
+    protect(served.worker.buildId, "the Worker's own build: it serves it whenever the pointer is missing or unreadable");
   for (const id of keepBuilds) protect(id, "--keep-build");
 
   const others = builds.filter((b) => !reasons.has(b.id));
@@ -81,6 +92,7 @@ export async function prune(target: KVTarget, keep: number, opts: PruneOptions):
     console.log(`deleted ${done} entries of ${names.length} build(s): ${names.join(", ")}`);
   }
   const inHistory = names.filter((id) => pointer?.previous.includes(id));
-  if (inHistory.length) console.log(`note: the rollback history names ${inHistory.join(", ")}; rolling back to it renders its pages afresh`);
+  if (inHistory.length)
+    console.log(`note: the rollback history names ${inHistory.join(", ")}; rolling back to it renders its pages afresh`);
   return { deleted: opts.dryRun ? 0 : keys.length, builds: names, entries: keys.length, kept };
 }

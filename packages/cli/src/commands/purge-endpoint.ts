@@ -42,10 +42,16 @@ export function endpointBodies(tags: string[], stale: boolean): string[] {
 function secretFromEnv(): string {
   const secret = process.env.EDGE_ISR_SECRET;
   if (!secret) {
-    throw new CliError("ERR_MISSING_TOKEN", "--endpoint needs EDGE_ISR_SECRET, which is not set", "export EDGE_ISR_SECRET=… with the secret the Worker was deployed with (`wrangler secret put EDGE_ISR_SECRET`); it is never printed.");
+    throw new CliError(
+      "ERR_MISSING_TOKEN",
+      "--endpoint needs EDGE_ISR_SECRET, which is not set",
+      "export EDGE_ISR_SECRET=… with the secret the Worker was deployed with (`wrangler secret put EDGE_ISR_SECRET`); it is never printed.",
+    );
   }
   if (secret.length < CliLimits.minRedactedSecret) {
-    console.error(`warning: EDGE_ISR_SECRET is ${secret.length} characters: easy to guess. Give the Worker a random one (\`openssl rand -hex 32 | wrangler secret put EDGE_ISR_SECRET\`) and export the same.`);
+    console.error(
+      `warning: EDGE_ISR_SECRET is ${secret.length} characters: easy to guess. Give the Worker a random one (\`openssl rand -hex 32 | wrangler secret put EDGE_ISR_SECRET\`) and export the same.`,
+    );
   }
   return secret;
 }
@@ -54,9 +60,18 @@ function secretFromEnv(): string {
 async function send(where: string, url: URL, secret: string, body: string, sent: number): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetch(url, { method: "POST", redirect: "manual", headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, body });
+    res = await fetch(url, {
+      method: "POST",
+      redirect: "manual",
+      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      body,
+    });
   } catch (error) {
-    throw new CliError("ERR_PURGE_FAILED", `could not reach ${where}: ${redact(String((error as Error)?.cause ?? (error as Error)?.message ?? error))}`, "check the URL and that the Worker is deployed, then run the command again (it is safe to repeat).");
+    throw new CliError(
+      "ERR_PURGE_FAILED",
+      `could not reach ${where}: ${redact(String((error as Error)?.cause ?? (error as Error)?.message ?? error))}`,
+      "check the URL and that the Worker is deployed, then run the command again (it is safe to repeat).",
+    );
   }
   const text = await res.text();
   let answer: unknown;
@@ -76,7 +91,8 @@ async function send(where: string, url: URL, secret: string, body: string, sent:
       `${where} ${what}: that is not edge-isr's revalidation endpoint, so nothing was revalidated there`,
       "point --endpoint at the path createISR's revalidateEndpoint answers (default /_isr/revalidate) on the deployed Worker, and make sure the endpoint is enabled (its secret is set). A page or a proxy answering 200 does not revalidate anything.",
     );
-  if (res.status >= 300 && res.status < 400) throw notEndpoint(`answered ${res.status}, a redirect to ${res.headers.get("location") ?? "nowhere"}`);
+  if (res.status >= 300 && res.status < 400)
+    throw notEndpoint(`answered ${res.status}, a redirect to ${res.headers.get("location") ?? "nowhere"}`);
   if (res.status !== 200) {
     const error = (answer as { error?: unknown } | undefined)?.error;
     const reason = redact(typeof error === "string" ? error : text).slice(0, 200) || res.statusText; // redacted before the cut, which could halve a secret
@@ -96,7 +112,11 @@ async function send(where: string, url: URL, secret: string, body: string, sent:
 
 /** Expires (or, with `stale`, marks stale) `tags` through the endpoint at `url`, with EDGE_ISR_SECRET. */
 export async function purgeThroughEndpoint(url: string, tags: string[], stale: boolean): Promise<EndpointResult> {
-  const parsed = httpUrl("--endpoint", url, "pass the full URL of the revalidation endpoint, e.g. --endpoint https://example.com/_isr/revalidate.");
+  const parsed = httpUrl(
+    "--endpoint",
+    url,
+    "pass the full URL of the revalidation endpoint, e.g. --endpoint https://example.com/_isr/revalidate.",
+  );
   const secret = secretFromEnv();
   const where = `${parsed.origin}${parsed.pathname}`;
   const bodies = endpointBodies(tags, stale);
@@ -108,13 +128,18 @@ export async function purgeThroughEndpoint(url: string, tags: string[], stale: b
       answers.push(await send(where, parsed, secret, body, sent));
     } catch (error) {
       if (error instanceof CliError && done > 0) {
-        throw new CliError(error.code, `${error.message} — after ${done} of ${tags.length} tags were ${stale ? "marked stale" : "expired"} in ${answers.length} earlier request(s)`, `${error.hint} Running it again revalidates those tags once more, which is harmless.`);
+        throw new CliError(
+          error.code,
+          `${error.message} — after ${done} of ${tags.length} tags were ${stale ? "marked stale" : "expired"} in ${answers.length} earlier request(s)`,
+          `${error.hint} Running it again revalidates those tags once more, which is harmless.`,
+        );
       }
       throw error;
     }
     done += sent;
   }
-  const requests = bodies.length > 1 ? ` in ${bodies.length} requests (at most ${TAGS_PER_REQUEST} tags and ${MAX_ENDPOINT_BODY / 1024} KiB each)` : "";
+  const requests =
+    bodies.length > 1 ? ` in ${bodies.length} requests (at most ${TAGS_PER_REQUEST} tags and ${MAX_ENDPOINT_BODY / 1024} KiB each)` : "";
   console.log(`${stale ? "marked stale" : "expired"} ${tags.length} tag(s) (${some(tags, 10)}) through ${parsed.origin}${requests}`);
   return { requests: bodies.length, answers };
 }

@@ -29,11 +29,14 @@ export interface PurgeResult {
   cdnTags?: number;
 }
 
-
 function requireCdnToken(): string {
   const token = process.env.CLOUDFLARE_API_TOKEN;
   if (!token) {
-    throw new CliError("ERR_MISSING_TOKEN", "--cdn-zone needs CLOUDFLARE_API_TOKEN, which is not set", "create an API token with the \"Zone: Cache Purge\" permission for this zone and export it: export CLOUDFLARE_API_TOKEN=… (it is never printed).");
+    throw new CliError(
+      "ERR_MISSING_TOKEN",
+      "--cdn-zone needs CLOUDFLARE_API_TOKEN, which is not set",
+      'create an API token with the "Zone: Cache Purge" permission for this zone and export it: export CLOUDFLARE_API_TOKEN=… (it is never printed).',
+    );
   }
   return token;
 }
@@ -51,7 +54,7 @@ async function purgeCdn(zoneId: string, token: string, tags: string[]): Promise<
       throw new CliError(
         "ERR_PURGE_FAILED",
         `purging the CDN cache of zone ${zoneId} failed: ${redact(String((error as Error)?.message ?? error))}`,
-        "check the zone id and that the token has the \"Zone: Cache Purge\" permission for it; the KV entries were already invalidated, and running the command again is safe.",
+        'check the zone id and that the token has the "Zone: Cache Purge" permission for it; the KV entries were already invalidated, and running the command again is safe.',
       );
     }
   }
@@ -63,7 +66,11 @@ export async function purge(flags: PurgeFlags): Promise<PurgeResult> {
   const what = `${tags.length} tag(s) (${tags.join(", ")})`;
   const result: PurgeResult = { tags };
   if (flags.stale && flags.expire) {
-    throw new CliError("ERR_BAD_ARGUMENT", "--stale and --expire contradict each other", "pass --stale to serve the pages while they regenerate, or nothing (or --expire) to expire them at once.");
+    throw new CliError(
+      "ERR_BAD_ARGUMENT",
+      "--stale and --expire contradict each other",
+      "pass --stale to serve the pages while they regenerate, or nothing (or --expire) to expire them at once.",
+    );
   }
   const stale = Boolean(flags.stale);
 
@@ -73,10 +80,17 @@ export async function purge(flags: PurgeFlags): Promise<PurgeResult> {
     const target = await openTarget(flags);
     try {
       const errors: EdgeIsrCacheError[] = [];
-      const invalidation = await invalidateInKV(asNamespace(target), tags, { durations: stale ? {} : undefined, report: (e) => errors.push(e) });
+      const invalidation = await invalidateInKV(asNamespace(target), tags, {
+        durations: stale ? {} : undefined,
+        report: (e) => errors.push(e),
+      });
       result.invalidation = invalidation;
-      console.log(`${stale ? "marked stale" : "expired"} ${what}: ${invalidation.tags} tag record(s) written to the tag clock — ${target.description}`);
-      console.log("  Workers read it within ~90 s (30 s + KV's propagation); with a coordinator, after its next poll of KV, up to a minute later. --endpoint reaches the coordinator at once.");
+      console.log(
+        `${stale ? "marked stale" : "expired"} ${what}: ${invalidation.tags} tag record(s) written to the tag clock — ${target.description}`,
+      );
+      console.log(
+        "  Workers read it within ~90 s (30 s + KV's propagation); with a coordinator, after its next poll of KV, up to a minute later. --endpoint reaches the coordinator at once.",
+      );
       if (invalidation.failed > 0) {
         throw new CliError(
           "ERR_PURGE_FAILED",

@@ -46,10 +46,12 @@ export function pageBuild(key: string): string | undefined {
 /** Parses one stored vinext entry; throws with the reason when it is not one. */
 export function parseVinextEntry(text: string): VinextEntry {
   const raw = JSON.parse(text) as Record<string, unknown>;
-  if (!raw || typeof raw !== "object" || typeof raw.lastModified !== "number" || !Array.isArray(raw.tags)) throw new Error("not a vinext cache entry");
+  if (!raw || typeof raw !== "object" || typeof raw.lastModified !== "number" || !Array.isArray(raw.tags))
+    throw new Error("not a vinext cache entry");
   if (raw.expireAt !== undefined && raw.expireAt !== null && typeof raw.expireAt !== "number") throw new Error("expireAt is not a number");
   const cc = raw.cacheControl as VinextEntry["cacheControl"] | undefined;
-  if (cc !== undefined && (typeof cc !== "object" || cc === null || typeof cc.revalidate !== "number")) throw new Error("cacheControl is not vinext's");
+  if (cc !== undefined && (typeof cc !== "object" || cc === null || typeof cc.revalidate !== "number"))
+    throw new Error("cacheControl is not vinext's");
   const value = raw.value === null ? null : restoreBinary(raw.value as Record<string, unknown>);
   return {
     value,
@@ -87,9 +89,15 @@ export interface DecideOptions {
 /** Whether the vinext entry under `kvKey` (prefix included) becomes an edge-isr entry, and how. */
 export function decide(kvKey: string, prefix: string, text: string | null, options: DecideOptions): Decision {
   const key = kvKey.slice(prefix.length + VINEXT_ENTRY_PREFIX.length);
-  if (key.startsWith(VINEXT_HASHED_PREFIX)) return { migrate: false, reason: "hashed key", detail: "vinext stored it under a hash of its key, which cannot be turned back into the key" };
+  if (key.startsWith(VINEXT_HASHED_PREFIX))
+    return {
+      migrate: false,
+      reason: "hashed key",
+      detail: "vinext stored it under a hash of its key, which cannot be turned back into the key",
+    };
   const build = pageBuild(key);
-  if (build !== undefined && !options.builds.has(build)) return { migrate: false, reason: "another build", detail: `a page of build ${build}` };
+  if (build !== undefined && !options.builds.has(build))
+    return { migrate: false, reason: "another build", detail: `a page of build ${build}` };
   let entry: VinextEntry;
   try {
     if (text === null) throw new Error("it is gone");
@@ -97,11 +105,21 @@ export function decide(kvKey: string, prefix: string, text: string | null, optio
   } catch (error) {
     return { migrate: false, reason: "unreadable", detail: (error as Error).message };
   }
-  if (entry.expireAt !== null && options.now > entry.expireAt) return { migrate: false, reason: "expired", detail: `expired at ${new Date(entry.expireAt).toISOString()}` };
+  if (entry.expireAt !== null && options.now > entry.expireAt)
+    return { migrate: false, reason: "expired", detail: `expired at ${new Date(entry.expireAt).toISOString()}` };
   for (const tag of entry.tags) {
     const at = options.tagTimes.get(tag);
-    if (at !== undefined && (Number.isNaN(at) || at >= entry.lastModified)) return { migrate: false, reason: "invalidated", detail: `tag ${JSON.stringify(tag.slice(0, 80))} was revalidated after it was written` };
+    if (at !== undefined && (Number.isNaN(at) || at >= entry.lastModified))
+      return {
+        migrate: false,
+        reason: "invalidated",
+        detail: `tag ${JSON.stringify(tag.slice(0, 80))} was revalidated after it was written`,
+      };
   }
-  const ctx: SetContext = { tags: entry.tags, timestamp: entry.lastModified, ...(entry.cacheControl ? { cacheControl: entry.cacheControl } : {}) };
+  const ctx: SetContext = {
+    tags: entry.tags,
+    timestamp: entry.lastModified,
+    ...(entry.cacheControl ? { cacheControl: entry.cacheControl } : {}),
+  };
   return { migrate: true, key, value: entry.value, ctx, lastModified: entry.lastModified };
 }

@@ -20,7 +20,12 @@ export interface Source {
  * At most `max` requests per `windowMs` (a sliding window). Wraps `fetch`, so every HTTP
  * request the Cloudflare client makes, its own retries included, waits its turn and counts.
  */
-export function pacedFetch(max: number, windowMs: number, inner: typeof fetch, clock: { now: () => number; sleep: (ms: number) => Promise<void> }) {
+export function pacedFetch(
+  max: number,
+  windowMs: number,
+  inner: typeof fetch,
+  clock: { now: () => number; sleep: (ms: number) => Promise<void> },
+) {
   const recent: number[] = [];
   let made = 0;
   let turn = Promise.resolve();
@@ -49,7 +54,12 @@ export function capture(into: KVEntry[], now: () => number): KVNamespaceLike {
   return {
     getWithMetadata: async () => ({ value: null, metadata: null }),
     async put(key, value, options) {
-      const bytes = typeof value === "string" ? new TextEncoder().encode(value) : value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice();
+      const bytes =
+        typeof value === "string"
+          ? new TextEncoder().encode(value)
+          : value instanceof ArrayBuffer
+            ? new Uint8Array(value)
+            : new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice();
       const expiration = options?.expiration ?? (options?.expirationTtl ? Math.floor(now() / 1000) + options.expirationTtl : undefined);
       into.push({ key, value: bytes, metadata: options?.metadata, ...(expiration ? { expiration } : {}) });
     },
@@ -81,11 +91,15 @@ export function remoteSource(target: KVTarget, namespace: string, remote: Partia
     apiToken: remote.apiToken ?? process.env.CLOUDFLARE_API_TOKEN!,
     maxRetries: remote.maxRetries ?? 4, // 429 and 5xx, Retry-After honoured by the client
     logger: redactedLogger,
-    ...(remote.baseURL ?? process.env.CLOUDFLARE_API_BASE_URL ? { baseURL: remote.baseURL ?? process.env.CLOUDFLARE_API_BASE_URL } : {}),
+    ...((remote.baseURL ?? process.env.CLOUDFLARE_API_BASE_URL) ? { baseURL: remote.baseURL ?? process.env.CLOUDFLARE_API_BASE_URL } : {}),
     ...(remote.fetch ? { fetch: remote.fetch } : {}),
   });
   const fail = (what: string, error: unknown): never => {
-    throw new CliError("ERR_KV_API", `${what} failed: ${redact(String((error as Error)?.message ?? error))}`, "check the token and namespace, then run the command again with --resume (it continues where it stopped).");
+    throw new CliError(
+      "ERR_KV_API",
+      `${what} failed: ${redact(String((error as Error)?.message ?? error))}`,
+      "check the token and namespace, then run the command again with --resume (it continues where it stopped).",
+    );
   };
   let bulkDelete = true;
   return {
@@ -93,7 +107,9 @@ export function remoteSource(target: KVTarget, namespace: string, remote: Partia
       const out = new Map<string, string | null>();
       if (!keys.length) return out;
       try {
-        const res = (await client.kv.namespaces.bulkGet(namespace, { account_id: accountId, keys, type: "text" })) as { values?: Record<string, unknown> } | null;
+        const res = (await client.kv.namespaces.bulkGet(namespace, { account_id: accountId, keys, type: "text" })) as {
+          values?: Record<string, unknown>;
+        } | null;
         for (const key of keys) {
           const value = res?.values?.[key];
           out.set(key, value === undefined || value === null ? null : typeof value === "string" ? value : JSON.stringify(value));
@@ -120,4 +136,3 @@ export function remoteSource(target: KVTarget, namespace: string, remote: Partia
     },
   };
 }
-

@@ -111,7 +111,11 @@ export async function migrateVinext(options: MigrateOptions): Promise<MigrateRes
   const namespace = namespaceIdFor(findSourceConfig(options.config), binding, options.env);
   const maxRequests = options.maxRequests ?? CliLimits.remoteRequestsPer5Min;
   if (!Number.isInteger(maxRequests) || maxRequests < 1 || maxRequests > 1200) {
-    throw new CliError("ERR_BAD_ARGUMENT", `--max-requests ${maxRequests} is not between 1 and 1200`, "pass how many Cloudflare API requests the command may make per 5 minutes (Cloudflare allows 1,200 per user), e.g. --max-requests 1000.");
+    throw new CliError(
+      "ERR_BAD_ARGUMENT",
+      `--max-requests ${maxRequests} is not between 1 and 1200`,
+      "pass how many Cloudflare API requests the command may make per 5 minutes (Cloudflare allows 1,200 per user), e.g. --max-requests 1000.",
+    );
   }
   const prefix = vinextPrefix(options.appPrefix);
   const statePath = options.state ?? `.edge-isr/vinext-migrate-${namespace}.json`;
@@ -130,7 +134,9 @@ export async function migrateVinext(options: MigrateOptions): Promise<MigrateRes
     target = await openLocal(options.persistTo ?? ".wrangler/state", namespace);
     source = localSource(target);
   }
-  log(`migrating vinext's entries (${prefix}${VINEXT_ENTRY_PREFIX}*) into edge-isr's in ${target.description}${options.dryRun ? " — dry run, nothing is written" : ""}${state ? `, resuming after ${JSON.stringify(state.after.slice(0, 120))}` : ""}`);
+  log(
+    `migrating vinext's entries (${prefix}${VINEXT_ENTRY_PREFIX}*) into edge-isr's in ${target.description}${options.dryRun ? " — dry run, nothing is written" : ""}${state ? `, resuming after ${JSON.stringify(state.after.slice(0, 120))}` : ""}`,
+  );
   try {
     const { tagKeys, tagTimes } = await readTagClock(target, source, prefix);
     const ours = await listOurs(target, prefix);
@@ -149,7 +155,11 @@ export async function migrateVinext(options: MigrateOptions): Promise<MigrateRes
       for (let i = 0; i < listed.length; i += READ_CHUNK) await convert(listed.slice(i, i + READ_CHUNK));
       if (!options.dryRun && captured.length) await target.putMany(captured.splice(0));
       captured.length = 0;
-      saveState(statePath, { namespace, prefix, after: listed.at(-1)!.name, result: { ...result, requests: earlierRequests + (paced?.made() ?? 0) } }, options.dryRun);
+      saveState(
+        statePath,
+        { namespace, prefix, after: listed.at(-1)!.name, result: { ...result, requests: earlierRequests + (paced?.made() ?? 0) } },
+        options.dryRun,
+      );
     };
     const convert = async (listed: KVListed[]) => {
       const texts = await source.read(listed.map((k) => k.name));
@@ -215,7 +225,11 @@ export async function migrateVinext(options: MigrateOptions): Promise<MigrateRes
 }
 
 /** vinext's tag clock: every revalidated tag and when (one key per tag, read 100 at a time). */
-async function readTagClock(target: KVTarget, source: Source, prefix: string): Promise<{ tagKeys: string[]; tagTimes: Map<string, number> }> {
+async function readTagClock(
+  target: KVTarget,
+  source: Source,
+  prefix: string,
+): Promise<{ tagKeys: string[]; tagTimes: Map<string, number> }> {
   const tagKeys: string[] = [];
   for await (const listed of target.list(`${prefix}${VINEXT_TAG_PREFIX}`)) tagKeys.push(listed.name);
   const tagTimes = new Map<string, number>();
@@ -230,17 +244,26 @@ async function readTagClock(target: KVTarget, source: Source, prefix: string): P
 /** edge-isr's own entries and when each was written (from the listing's metadata): one as new or newer than vinext's is kept. */
 async function listOurs(target: KVTarget, prefix: string): Promise<Map<string, number>> {
   const ours = new Map<string, number>();
-  for (const kind of [ENTRY_PREFIX, HASHED_PREFIX]) for await (const listed of target.list(`${prefix}${kind}`)) ours.set(listed.name, parseMetadata(listed.metadata)?.m ?? 0);
+  for (const kind of [ENTRY_PREFIX, HASHED_PREFIX])
+    for await (const listed of target.list(`${prefix}${kind}`)) ours.set(listed.name, parseMetadata(listed.metadata)?.m ?? 0);
   return ours;
 }
 
 function readState(path: string, namespace: string, prefix: string): State {
   if (!existsSync(path)) {
-    throw new CliError("ERR_BAD_ARGUMENT", `--resume: no migration state at ${path}`, "run without --resume to start, or pass --state <the file an earlier run wrote>.");
+    throw new CliError(
+      "ERR_BAD_ARGUMENT",
+      `--resume: no migration state at ${path}`,
+      "run without --resume to start, or pass --state <the file an earlier run wrote>.",
+    );
   }
   const state = JSON.parse(readFileSync(path, "utf8")) as State;
   if (state.namespace !== namespace || state.prefix !== prefix) {
-    throw new CliError("ERR_BAD_ARGUMENT", `--resume: ${path} is the state of namespace ${state.namespace} with prefix ${JSON.stringify(state.prefix)}`, "resume with the same --env/--binding/--app-prefix, or start again without --resume.");
+    throw new CliError(
+      "ERR_BAD_ARGUMENT",
+      `--resume: ${path} is the state of namespace ${state.namespace} with prefix ${JSON.stringify(state.prefix)}`,
+      "resume with the same --env/--binding/--app-prefix, or start again without --resume.",
+    );
   }
   return state;
 }

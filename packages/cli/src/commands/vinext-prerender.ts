@@ -55,7 +55,11 @@ export function readVinextBuild(root: string): VinextBuild {
   const server = join(root, "dist", "server");
   const manifest = join(server, "vinext-server.json");
   if (!existsSync(manifest) || !existsSync(join(server, "BUILD_ID"))) {
-    throw new CliError("ERR_WORKER_NOT_BUILT", `found no vinext build in ${server} (vinext-server.json, BUILD_ID)`, "run `vite build` in the vinext app first, or pass --root <the app's directory>.");
+    throw new CliError(
+      "ERR_WORKER_NOT_BUILT",
+      `found no vinext build in ${server} (vinext-server.json, BUILD_ID)`,
+      "run `vite build` in the vinext app first, or pass --root <the app's directory>.",
+    );
   }
   const secret = (JSON.parse(readFileSync(manifest, "utf8")) as { prerenderSecret?: unknown }).prerenderSecret;
   if (typeof secret !== "string" || !secret) {
@@ -71,7 +75,12 @@ export function readVinextBuild(root: string): VinextBuild {
  */
 async function discoverPaths(root: string, origin: string, build: VinextBuild): Promise<string[]> {
   const module = vinextModule(root, "./internal/build/prerender-paths");
-  let discover: (options: object) => Promise<{ appPaths?: string[]; pagesPaths?: string[]; paths: string[]; routePatterns?: Record<string, { cacheabilityProbe?: { unlisted?: boolean } }> } | null>;
+  let discover: (options: object) => Promise<{
+    appPaths?: string[];
+    pagesPaths?: string[];
+    paths: string[];
+    routePatterns?: Record<string, { cacheabilityProbe?: { unlisted?: boolean } }>;
+  } | null>;
   try {
     ({ discoverPrerenderPathManifest: discover } = await import(module));
   } catch (error) {
@@ -92,13 +101,24 @@ function vinextModule(root: string, subpath: string): string {
   for (let dir = resolve(root); ; dir = dirname(dir)) {
     const pkgPath = join(dir, "node_modules", "vinext", "package.json");
     if (existsSync(pkgPath)) {
-      const target = (JSON.parse(readFileSync(pkgPath, "utf8")) as { exports?: Record<string, { import?: string } | string> }).exports?.[subpath];
+      const target = (JSON.parse(readFileSync(pkgPath, "utf8")) as { exports?: Record<string, { import?: string } | string> }).exports?.[
+        subpath
+      ];
       const file = typeof target === "string" ? target : target?.import;
-      if (!file) throw new CliError("ERR_NO_PRERENDER_SUPPORT", `vinext at ${dirname(pkgPath)} has no ${subpath}`, "upgrade the app to vinext 1.4 or later, or pass --routes <file>.");
+      if (!file)
+        throw new CliError(
+          "ERR_NO_PRERENDER_SUPPORT",
+          `vinext at ${dirname(pkgPath)} has no ${subpath}`,
+          "upgrade the app to vinext 1.4 or later, or pass --routes <file>.",
+        );
       return pathToFileURL(join(dirname(pkgPath), file)).href;
     }
     if (dirname(dir) === dir) {
-      throw new CliError("ERR_NO_PRERENDER_SUPPORT", `vinext is not installed for ${resolve(root)}`, "run the command in the vinext app (or pass --root <its directory>) after `npm install`.");
+      throw new CliError(
+        "ERR_NO_PRERENDER_SUPPORT",
+        `vinext is not installed for ${resolve(root)}`,
+        "run the command in the vinext app (or pass --root <its directory>) after `npm install`.",
+      );
     }
   }
 }
@@ -106,7 +126,11 @@ function vinextModule(root: string, subpath: string): string {
 function originOf(url: string): string {
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   if (parsed?.protocol === "http:" || parsed?.protocol === "https:") return parsed.origin;
-  throw new CliError("ERR_BAD_ARGUMENT", `--url ${JSON.stringify(url.slice(0, 200))} is not an http(s) URL`, "pass the address of the server running the app's build, e.g. --url http://localhost:4173 (vite preview).");
+  throw new CliError(
+    "ERR_BAD_ARGUMENT",
+    `--url ${JSON.stringify(url.slice(0, 200))} is not an http(s) URL`,
+    "pass the address of the server running the app's build, e.g. --url http://localhost:4173 (vite preview).",
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -123,7 +147,11 @@ export async function prerenderVinext(options: VinextPrerenderOptions): Promise<
       await res.arrayBuffer();
       return res;
     } catch (error) {
-      throw new CliError("ERR_SERVER_UNREACHABLE", `could not reach ${origin}${path}: ${(error as Error).cause ?? (error as Error).message}`, "start the app's build first (`vite preview`, `wrangler dev`) and pass the address it prints.");
+      throw new CliError(
+        "ERR_SERVER_UNREACHABLE",
+        `could not reach ${origin}${path}: ${(error as Error).cause ?? (error as Error).message}`,
+        "start the app's build first (`vite preview`, `wrangler dev`) and pass the address it prints.",
+      );
     }
   };
 
@@ -137,7 +165,10 @@ export async function prerenderVinext(options: VinextPrerenderOptions): Promise<
   }
 
   const started = performance.now();
-  const bar = options.progress ?? process.stdout.isTTY ? new SingleBar({ format: "prerender [{bar}] {value}/{total} pages | {failed} failed", hideCursor: true }) : undefined;
+  const bar =
+    (options.progress ?? process.stdout.isTTY)
+      ? new SingleBar({ format: "prerender [{bar}] {value}/{total} pages | {failed} failed", hideCursor: true })
+      : undefined;
   bar?.start(planned.length, 0, { failed: 0 });
   const rendered: string[] = [];
   const uncached: string[] = [];
@@ -151,7 +182,11 @@ export async function prerenderVinext(options: VinextPrerenderOptions): Promise<
       if (res.status >= 400) failed.push({ path, reason: `the server answered ${res.status}` });
       else if (!state) uncached.push(path);
       else if (options.verify === false || (await readsBackAsHit(get, path, options.verifyTimeoutMs ?? 10_000))) rendered.push(path);
-      else failed.push({ path, reason: `not stored: it did not read back as ${CACHE_HEADER}: HIT (is the data cache configured, and is this the build the server runs?)` });
+      else
+        failed.push({
+          path,
+          reason: `not stored: it did not read back as ${CACHE_HEADER}: HIT (is the data cache configured, and is this the build the server runs?)`,
+        });
     } catch (error) {
       if (error instanceof CliError) throw error;
       failed.push({ path, reason: (error as Error).message });
@@ -167,7 +202,12 @@ export async function prerenderVinext(options: VinextPrerenderOptions): Promise<
  * static-params endpoint (204 for a route without params) only to a request carrying the
  * build's prerender secret, and 404 to any other.
  */
-async function checkServer(get: (path: string, headers: Record<string, string>) => Promise<Response>, origin: string, root: string, build: VinextBuild): Promise<void> {
+async function checkServer(
+  get: (path: string, headers: Record<string, string>) => Promise<Response>,
+  origin: string,
+  root: string,
+  build: VinextBuild,
+): Promise<void> {
   const res = await get("/__vinext/prerender/static-params?pattern=%2F", { [SECRET_HEADER]: build.secret });
   if (!res.ok) {
     throw new CliError(
@@ -179,7 +219,11 @@ async function checkServer(get: (path: string, headers: Record<string, string>) 
 }
 
 /** Whether the page, HTML and RSC payload, reads back as a HIT within `timeoutMs` (vinext stores it after answering). */
-async function readsBackAsHit(get: (path: string, headers: Record<string, string>) => Promise<Response>, path: string, timeoutMs: number): Promise<boolean> {
+async function readsBackAsHit(
+  get: (path: string, headers: Record<string, string>) => Promise<Response>,
+  path: string,
+  timeoutMs: number,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const rsc = `${path}${path.includes("?") ? "&" : "?"}_rsc`;
   for (const [target, headers] of [

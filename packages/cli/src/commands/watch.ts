@@ -20,10 +20,21 @@ interface Seen {
 }
 
 function versionOf(metadata: unknown): Seen {
-  const md = (typeof metadata === "object" && metadata !== null ? metadata : {}) as { h?: unknown; m?: unknown; z?: unknown; s?: unknown; x?: unknown };
+  const md = (typeof metadata === "object" && metadata !== null ? metadata : {}) as {
+    h?: unknown;
+    m?: unknown;
+    z?: unknown;
+    s?: unknown;
+    x?: unknown;
+  };
   // A purge rewrites an entry with the same content but a stale mark: count that as a change too.
   const marks = md.s !== undefined || md.x !== undefined ? `|${String(md.s)}|${String(md.x)}` : "";
-  const version = typeof md.h === "string" ? `h:${md.h}${marks}` : typeof md.m === "number" ? `m:${md.m}${marks}` : `j:${JSON.stringify(metadata ?? null)}`;
+  const version =
+    typeof md.h === "string"
+      ? `h:${md.h}${marks}`
+      : typeof md.m === "number"
+        ? `m:${md.m}${marks}`
+        : `j:${JSON.stringify(metadata ?? null)}`;
   return { version, bytes: typeof md.z === "number" ? md.z : undefined };
 }
 
@@ -73,13 +84,21 @@ export function dailyListCost(ms: number, keys: number): string {
 export async function watch(target: KVTarget, opts: WatchOptions): Promise<void> {
   const explicit = opts.intervalMs !== undefined;
   if (explicit && !(Number.isFinite(opts.intervalMs) && opts.intervalMs! > 0)) {
-    throw new CliError("ERR_BAD_ARGUMENT", `--interval must be a number of milliseconds > 0, got ${JSON.stringify(String(opts.intervalMs))}`, "pass how often to poll, e.g. --interval 500 (each poll lists the namespace once per 1,000 keys).");
+    throw new CliError(
+      "ERR_BAD_ARGUMENT",
+      `--interval must be a number of milliseconds > 0, got ${JSON.stringify(String(opts.intervalMs))}`,
+      "pass how often to poll, e.g. --interval 500 (each poll lists the namespace once per 1,000 keys).",
+    );
   }
   const note = opts.onNote ?? ((line: string) => process.stderr.write(`${line}\n`));
   let interval = explicit ? opts.intervalMs! : opts.remote ? planInterval(0) : CliLimits.localWatchIntervalMs;
   if (!opts.remote) note(`watching ${target.description} every ${interval} ms; Ctrl-C to stop`);
-  else if (explicit && interval < planInterval(0)) note(`warning: polling ${target.description} every ${interval / 1000} s makes ${dailyListCost(interval, 0)}. Ctrl-C to stop.`);
-  else note(`watching ${target.description} every ${interval / 1000} s${explicit ? "" : `, paced for Cloudflare's free plan (${count(CliLimits.freeListsPerDay)} list calls a day; each poll lists the namespace once per ${count(CliLimits.keysPerList)} keys)`}. --interval <ms> polls faster, at a cost it states. Ctrl-C to stop.`);
+  else if (explicit && interval < planInterval(0))
+    note(`warning: polling ${target.description} every ${interval / 1000} s makes ${dailyListCost(interval, 0)}. Ctrl-C to stop.`);
+  else
+    note(
+      `watching ${target.description} every ${interval / 1000} s${explicit ? "" : `, paced for Cloudflare's free plan (${count(CliLimits.freeListsPerDay)} list calls a day; each poll lists the namespace once per ${count(CliLimits.keysPerList)} keys)`}. --interval <ms> polls faster, at a cost it states. Ctrl-C to stop.`,
+    );
   let before: Map<string, Seen> | undefined;
   while (!opts.signal.aborted) {
     const now = await snapshot(target);
@@ -87,7 +106,8 @@ export async function watch(target: KVTarget, opts: WatchOptions): Promise<void>
     if (before) {
       for (const [key, seen] of now) {
         const old = before.get(key);
-        if (!old || old.version !== seen.version) opts.onEvent(seen.bytes === undefined ? `set ${key}` : `set ${key} (${seen.bytes} bytes)`);
+        if (!old || old.version !== seen.version)
+          opts.onEvent(seen.bytes === undefined ? `set ${key}` : `set ${key} (${seen.bytes} bytes)`);
       }
       for (const key of before.keys()) if (!now.has(key)) opts.onEvent(`delete ${key}`);
     }
@@ -96,7 +116,9 @@ export async function watch(target: KVTarget, opts: WatchOptions): Promise<void>
       interval = planInterval(now.size);
       note(`${count(now.size)} keys take ${listsPerPoll(now.size)} list calls a poll: polling every ${interval / 1000} s from now on`);
     } else if (opts.remote && explicit && listsPerPoll(now.size) > listsPerPoll(before?.size ?? 0) && interval < planInterval(now.size)) {
-      note(`warning: ${count(now.size)} keys take ${listsPerPoll(now.size)} list calls a poll: every ${interval / 1000} s that is ${dailyListCost(interval, now.size)}`);
+      note(
+        `warning: ${count(now.size)} keys take ${listsPerPoll(now.size)} list calls a poll: every ${interval / 1000} s that is ${dailyListCost(interval, now.size)}`,
+      );
     }
     before = now;
     await sleep(interval, opts.signal);

@@ -31,7 +31,9 @@ export function starterWorker(opts: { assetsBinding: string | undefined; coordin
     ...(opts.coordinator ? [`  ${InitNames.coordinatorBinding}: DurableObjectNamespaceLike;`] : []),
     ...(opts.assetsBinding ? [`  ${opts.assetsBinding}: { fetch(request: Request): Promise<Response> };`] : []),
   ];
-  const handlerOptions = opts.coordinator ? `, { coordinator: env.${InitNames.coordinatorBinding}, binding: "${InitNames.cacheBinding}" }` : "";
+  const handlerOptions = opts.coordinator
+    ? `, { coordinator: env.${InitNames.coordinatorBinding}, binding: "${InitNames.cacheBinding}" }`
+    : "";
   return `/**
  * Pages served from Workers KV with incremental static regeneration (edge-isr).
  * \`npm run build\` renders every page the routes list into KV (\`edge-isr prerender\`);

@@ -32,12 +32,20 @@ export interface ConfigEditor {
 }
 
 const refuse = (file: string, what: string) =>
-  new CliError("ERR_INIT", `${file}: could not add ${what} without rewriting the file's own layout`, `add it by hand (the README's "edge-isr init" section shows the lines), then run \`edge-isr init\` again: it keeps what is there.`);
+  new CliError(
+    "ERR_INIT",
+    `${file}: could not add ${what} without rewriting the file's own layout`,
+    `add it by hand (the README's "edge-isr init" section shows the lines), then run \`edge-isr init\` again: it keeps what is there.`,
+  );
 
 /** Sets the value at `path` in a JSON(C) text (-1 appends to an array), in the file's own indentation. */
 export function jsonEdit(text: string, path: (string | number)[], value: unknown): string {
   const indent = /\n(\t| +)"/.exec(text)?.[1] ?? "  ";
-  const formattingOptions = { insertSpaces: indent !== "\t", tabSize: indent === "\t" ? 1 : indent.length, eol: text.includes("\r\n") ? "\r\n" : "\n" };
+  const formattingOptions = {
+    insertSpaces: indent !== "\t",
+    tabSize: indent === "\t" ? 1 : indent.length,
+    eol: text.includes("\r\n") ? "\r\n" : "\n",
+  };
   return applyEdits(text, modify(text, path, value, { formattingOptions }));
 }
 
@@ -68,7 +76,8 @@ export function jsoncEditor(file: string, source: string): ConfigEditor {
 }
 
 const tomlString = (value: string) => JSON.stringify(value);
-const tomlValue = (value: unknown): string => (Array.isArray(value) ? `[${value.map(tomlValue).join(", ")}]` : typeof value === "string" ? tomlString(value) : String(value));
+const tomlValue = (value: unknown): string =>
+  Array.isArray(value) ? `[${value.map(tomlValue).join(", ")}]` : typeof value === "string" ? tomlString(value) : String(value);
 
 /** A wrangler.toml. */
 export function tomlEditor(file: string, source: string): ConfigEditor {
@@ -92,12 +101,18 @@ export function tomlEditor(file: string, source: string): ConfigEditor {
     },
     read,
     append(path, item) {
-      checked(path.join("."), () => appended([`[[${path.join(".")}]]`, ...Object.entries(item).map(([k, v]) => `${k} = ${tomlValue(v)}`)].join("\n")));
+      checked(path.join("."), () =>
+        appended([`[[${path.join(".")}]]`, ...Object.entries(item).map(([k, v]) => `${k} = ${tomlValue(v)}`)].join("\n")),
+      );
     },
     setTop(key, value) {
       const line = `${key} = ${tomlString(value)}`;
       const firstTable = /^[ \t]*\[/m.exec(text);
-      checked(key, () => (firstTable ? `${text.slice(0, firstTable.index)}${line}${eol}${text.slice(firstTable.index)}` : `${text.replace(/\s*$/, "")}${eol}${line}${eol}`));
+      checked(key, () =>
+        firstTable
+          ? `${text.slice(0, firstTable.index)}${line}${eol}${text.slice(firstTable.index)}`
+          : `${text.replace(/\s*$/, "")}${eol}${line}${eol}`,
+      );
     },
     setAssets(key, value) {
       const header = /^[ \t]*\[assets\][ \t]*$/m.exec(text);
@@ -109,4 +124,5 @@ export function tomlEditor(file: string, source: string): ConfigEditor {
 }
 
 /** The editor for a config file by its name. */
-export const configEditor = (file: string, source: string): ConfigEditor => (file.endsWith(".toml") ? tomlEditor(file, source) : jsoncEditor(file, source));
+export const configEditor = (file: string, source: string): ConfigEditor =>
+  file.endsWith(".toml") ? tomlEditor(file, source) : jsoncEditor(file, source);

@@ -12,8 +12,14 @@ export function asNamespace(target: KVTarget): KVNamespaceLike {
       return { value: hit ? (hit.value.slice().buffer as ArrayBuffer) : null, metadata: (hit?.metadata ?? null) as M | null };
     },
     async put(key, value, options) {
-      const bytes = typeof value === "string" ? new TextEncoder().encode(value) : value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-      const expiration = options?.expiration ?? (options?.expirationTtl ? Math.floor(Date.now() / 1000) + options.expirationTtl : undefined);
+      const bytes =
+        typeof value === "string"
+          ? new TextEncoder().encode(value)
+          : value instanceof ArrayBuffer
+            ? new Uint8Array(value)
+            : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      const expiration =
+        options?.expiration ?? (options?.expirationTtl ? Math.floor(Date.now() / 1000) + options.expirationTtl : undefined);
       await target.put({ key, value: bytes, metadata: options?.metadata, ...(expiration ? { expiration } : {}) });
     },
     delete: (key) => target.delete(key),
@@ -21,7 +27,8 @@ export function asNamespace(target: KVTarget): KVNamespaceLike {
       // The sweep pages with cursors; a target lists lazily, so hand it everything at once.
       if (options?.cursor) return { keys: [], list_complete: true };
       const keys: { name: string; expiration?: number; metadata?: M }[] = [];
-      for await (const k of target.list(options?.prefix ?? "")) keys.push({ name: k.name, ...(k.expiration ? { expiration: k.expiration } : {}), metadata: k.metadata as M });
+      for await (const k of target.list(options?.prefix ?? ""))
+        keys.push({ name: k.name, ...(k.expiration ? { expiration: k.expiration } : {}), metadata: k.metadata as M });
       return { keys, list_complete: true };
     },
   };

@@ -39,7 +39,8 @@ export function bindingTarget(kv: KVBinding, description: string, close: () => P
       let cursor: string | undefined;
       do {
         const page = await kv.list({ prefix, ...(cursor ? { cursor } : {}) });
-        for (const key of page.keys) yield { name: key.name, metadata: key.metadata, ...(key.expiration ? { expiration: key.expiration } : {}) };
+        for (const key of page.keys)
+          yield { name: key.name, metadata: key.metadata, ...(key.expiration ? { expiration: key.expiration } : {}) };
         cursor = page.list_complete ? undefined : page.cursor;
       } while (cursor);
     },

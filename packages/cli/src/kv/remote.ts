@@ -32,21 +32,35 @@ export function openRemote(options: RemoteOptions): KVTarget {
   const apiToken = options.apiToken ?? process.env.CLOUDFLARE_API_TOKEN;
   const accountId = options.accountId ?? process.env.CLOUDFLARE_ACCOUNT_ID;
   if (!apiToken) {
-    throw new CliError("ERR_MISSING_TOKEN", "CLOUDFLARE_API_TOKEN is not set", "create an API token with the \"Workers KV Storage: Edit\" permission and export it: export CLOUDFLARE_API_TOKEN=… (it is never printed).");
+    throw new CliError(
+      "ERR_MISSING_TOKEN",
+      "CLOUDFLARE_API_TOKEN is not set",
+      'create an API token with the "Workers KV Storage: Edit" permission and export it: export CLOUDFLARE_API_TOKEN=… (it is never printed).',
+    );
   }
   if (!accountId) {
-    throw new CliError("ERR_MISSING_ACCOUNT", "CLOUDFLARE_ACCOUNT_ID is not set", "export CLOUDFLARE_ACCOUNT_ID=<your account id> (shown in the dashboard's Workers & Pages overview).");
+    throw new CliError(
+      "ERR_MISSING_ACCOUNT",
+      "CLOUDFLARE_ACCOUNT_ID is not set",
+      "export CLOUDFLARE_ACCOUNT_ID=<your account id> (shown in the dashboard's Workers & Pages overview).",
+    );
   }
   const client = new Cloudflare({
     apiToken,
     maxRetries: options.maxRetries ?? 4, // the client retries 429 and 5xx with backoff
     logger: redactedLogger,
-    ...(options.baseURL ?? process.env.CLOUDFLARE_API_BASE_URL ? { baseURL: options.baseURL ?? process.env.CLOUDFLARE_API_BASE_URL } : {}),
+    ...((options.baseURL ?? process.env.CLOUDFLARE_API_BASE_URL)
+      ? { baseURL: options.baseURL ?? process.env.CLOUDFLARE_API_BASE_URL }
+      : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const ids = { account_id: accountId, namespace_id: options.namespaceId };
   const fail = (what: string, error: unknown): never => {
-    throw new CliError("ERR_KV_API", `${what} failed: ${redact(String((error as Error)?.message ?? error))}`, "check that the token can edit Workers KV in this account and that the namespace id in wrangler.toml is right; then run the command again (it is safe to repeat).");
+    throw new CliError(
+      "ERR_KV_API",
+      `${what} failed: ${redact(String((error as Error)?.message ?? error))}`,
+      "check that the token can edit Workers KV in this account and that the namespace id in wrangler.toml is right; then run the command again (it is safe to repeat).",
+    );
   };
   let bulkAvailable = true;
 
@@ -127,7 +141,10 @@ export function openRemote(options: RemoteOptions): KVTarget {
     },
     async *list(prefix): AsyncIterable<KVListed> {
       try {
-        for await (const key of client.kv.namespaces.keys.list(options.namespaceId, { account_id: accountId, ...(prefix ? { prefix } : {}) })) {
+        for await (const key of client.kv.namespaces.keys.list(options.namespaceId, {
+          account_id: accountId,
+          ...(prefix ? { prefix } : {}),
+        })) {
           yield { name: key.name, metadata: key.metadata, ...(key.expiration ? { expiration: key.expiration } : {}) };
         }
       } catch (error) {

@@ -15,7 +15,9 @@ export async function forwardToMirror(api: URL, req: IncomingMessage, body: Buff
     headers: req.headers["content-type"] ? { "content-type": req.headers["content-type"] } : {},
     ...(body.byteLength ? { body: new Uint8Array(body) } : {}),
   } as RequestInit);
-  res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/octet-stream" }).end(Buffer.from(await upstream.arrayBuffer()));
+  res
+    .writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/octet-stream" })
+    .end(Buffer.from(await upstream.arrayBuffer()));
 }
 
 /**
@@ -24,7 +26,9 @@ export async function forwardToMirror(api: URL, req: IncomingMessage, body: Buff
  */
 export async function startMirror(kvNamespaces: Record<string, string>, modules?: { type: "ESModule"; path: string; contents: string }[]) {
   const worker = modules ? { modules } : { modules: true, script: "export default { fetch() { return new Response('') } }" };
-  const mf = new Miniflare({ ...worker, kvNamespaces, compatibilityDate: "2026-04-01", unsafeLocalExplorer: true } as ConstructorParameters<typeof Miniflare>[0]);
+  const mf = new Miniflare({ ...worker, kvNamespaces, compatibilityDate: "2026-04-01", unsafeLocalExplorer: true } as ConstructorParameters<
+    typeof Miniflare
+  >[0]);
   const api = await mf.ready;
   /** Requests seen, as `METHOD /path`. */
   const requests: string[] = [];
@@ -51,4 +55,8 @@ export async function startMirror(kvNamespaces: Record<string, string>, modules?
 }
 
 /** The environment a `--remote` run needs against a mirror. */
-export const mirrorEnv = (baseUrl: string) => ({ CLOUDFLARE_API_TOKEN: "test-token-not-a-secret", CLOUDFLARE_ACCOUNT_ID: "acc0123", CLOUDFLARE_API_BASE_URL: baseUrl });
+export const mirrorEnv = (baseUrl: string) => ({
+  CLOUDFLARE_API_TOKEN: "test-token-not-a-secret",
+  CLOUDFLARE_ACCOUNT_ID: "acc0123",
+  CLOUDFLARE_API_BASE_URL: baseUrl,
+});

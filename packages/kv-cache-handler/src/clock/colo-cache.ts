@@ -85,7 +85,12 @@ export class ColoCache {
       const cache = await this.open();
       if (!cache) return false;
       const response = new Response(bytes.slice(), {
-        headers: { ...headers, [UNTIL]: String(this.now() + ttl * 1000), "cache-control": `max-age=${ttl}`, "content-type": "application/octet-stream" },
+        headers: {
+          ...headers,
+          [UNTIL]: String(this.now() + ttl * 1000),
+          "cache-control": `max-age=${ttl}`,
+          "content-type": "application/octet-stream",
+        },
       });
       await cache.put(this.url(key), response);
       return true;
@@ -115,6 +120,8 @@ function within<T>(ms: number, work: () => Promise<T>): Promise<T | undefined> {
   const late = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), ms);
   });
-  const run = Promise.resolve().then(work).catch(() => undefined);
+  const run = Promise.resolve()
+    .then(work)
+    .catch(() => undefined);
   return Promise.race([run, late]).finally(() => clearTimeout(timer));
 }

@@ -22,12 +22,23 @@ export interface DirectInvalidation {
 }
 
 /** Writes an invalidation of `tags` straight into KV's tag clock. Invalid tags throw a coded error. */
-export async function invalidateInKV(kv: KVNamespaceLike, tags: readonly string[], options: DirectInvalidation = {}): Promise<InvalidationResult> {
+export async function invalidateInKV(
+  kv: KVNamespaceLike,
+  tags: readonly string[],
+  options: DirectInvalidation = {},
+): Promise<InvalidationResult> {
   const { tags: valid, dropped } = validateTags(tags, Number.POSITIVE_INFINITY);
-  if (dropped.length) throw new EdgeIsrCacheError("ERR_TAG_INVALID", `tag ${JSON.stringify(dropped[0]!.tag.slice(0, 40))}: ${dropped[0]!.reason}`);
+  if (dropped.length)
+    throw new EdgeIsrCacheError("ERR_TAG_INVALID", `tag ${JSON.stringify(dropped[0]!.tag.slice(0, 40))}: ${dropped[0]!.reason}`);
   const now = options.now ?? Date.now;
   const report = options.report ?? (() => {});
-  const writer = new KeyWriter(kv, { now, sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), report, retries: 3, writeTimeoutMs: 30_000 });
+  const writer = new KeyWriter(kv, {
+    now,
+    sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    report,
+    retries: 3,
+    writeTimeoutMs: 30_000,
+  });
   const records = new KVRecords(kv, options.prefix ?? "", writer, undefined);
   const inv = invalidationOf(now(), options.durations);
   const hashes = [...new Set(await Promise.all(valid.map(tagHash)))];

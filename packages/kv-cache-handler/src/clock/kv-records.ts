@@ -73,7 +73,11 @@ export class KVRecords {
 
   /** The records of `hashes` (`null`: never invalidated), including this isolate's writes that have not landed. */
   async read(hashes: readonly string[]): Promise<Map<string, TagRecord | null>> {
-    const texts = await readTexts(this.kv, hashes.map((h) => this.keyOf(h)), this.cacheTtl);
+    const texts = await readTexts(
+      this.kv,
+      hashes.map((h) => this.keyOf(h)),
+      this.cacheTtl,
+    );
     const out = new Map<string, TagRecord | null>();
     for (const hash of hashes) {
       const stored = parseRecord(parseJSON(texts.get(this.keyOf(hash))));
@@ -89,7 +93,11 @@ export class KVRecords {
    * already holds, merged in so that a lagging read cannot drop an earlier
    * invalidation. Returns the new records and how many writes failed.
    */
-  async invalidate(hashes: readonly string[], inv: Invalidation, known: (hash: string) => TagRecord | undefined): Promise<{ records: Map<string, TagRecord>; failed: number }> {
+  async invalidate(
+    hashes: readonly string[],
+    inv: Invalidation,
+    known: (hash: string) => TagRecord | undefined,
+  ): Promise<{ records: Map<string, TagRecord>; failed: number }> {
     let current = new Map<string, TagRecord | null>();
     try {
       current = await this.read(hashes);
@@ -136,7 +144,7 @@ function recordOp(record: TagRecord) {
 /** The pending list read back from KV; `undefined` when absent or not one. */
 export function parsePending(text: string | null | undefined): PendingList | undefined {
   const raw = parseJSON(text) as Partial<PendingList> | undefined;
-  if (!raw || raw.v !== 1 || typeof raw.records !== "object" || raw.records === null) return undefined;
+  if (raw?.v !== 1 || typeof raw.records !== "object" || raw.records === null) return undefined;
   const records: Record<string, TagRecord> = {};
   for (const [hash, value] of Object.entries(raw.records)) {
     const record = parseRecord(value);

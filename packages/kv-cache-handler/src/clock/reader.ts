@@ -25,7 +25,10 @@ export async function readClock(kv: KVNamespaceLike, prefix: string, hashes: Ite
   const unique = [...new Set(hashes)];
   const [snap, texts] = await Promise.all([
     kv.getWithMetadata(prefix + SNAPSHOT_KEY, { type: "arrayBuffer" }),
-    readTexts(kv, unique.map((h) => prefix + TAG_RECORD_PREFIX + h)),
+    readTexts(
+      kv,
+      unique.map((h) => prefix + TAG_RECORD_PREFIX + h),
+    ),
   ]);
   let snapshot: Snapshot | undefined;
   try {

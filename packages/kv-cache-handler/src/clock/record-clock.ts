@@ -108,7 +108,11 @@ export class RecordClock implements TagClock {
     const colo = this.deps.colo;
     if (!colo) return;
     const encoder = new TextEncoder();
-    await Promise.all([...records].map(([hash, record]) => colo.put(`tag/${hash}`, encoder.encode(record ? JSON.stringify(record) : "none")).catch(() => {})));
+    await Promise.all(
+      [...records].map(([hash, record]) =>
+        colo.put(`tag/${hash}`, encoder.encode(record ? JSON.stringify(record) : "none")).catch(() => {}),
+      ),
+    );
   }
 
   /** Makes every hash known: joins reads in flight for some, reads the rest (and any a join left unknown). */

@@ -125,8 +125,16 @@ export class SnapshotClock implements TagClock {
     } catch (error) {
       this.deps.report(
         error instanceof EdgeIsrCacheError && error.code === "ERR_COORDINATOR"
-          ? new EdgeIsrCacheError("ERR_COORDINATOR", `${error.message.replace(/^\[edge-isr\] ERR_COORDINATOR: /, "")}; the invalidation was written to KV for the coordinator to pick up within a minute`, { cause: error })
-          : new EdgeIsrCacheError("ERR_COORDINATOR", `the coordinator's snapshot could not be used (${String(error)}); the invalidation was written to KV`, { cause: error }),
+          ? new EdgeIsrCacheError(
+              "ERR_COORDINATOR",
+              `${error.message.replace(/^\[edge-isr\] ERR_COORDINATOR: /, "")}; the invalidation was written to KV for the coordinator to pick up within a minute`,
+              { cause: error },
+            )
+          : new EdgeIsrCacheError(
+              "ERR_COORDINATOR",
+              `the coordinator's snapshot could not be used (${String(error)}); the invalidation was written to KV`,
+              { cause: error },
+            ),
       );
       const { records, failed } = await this.deps.records.invalidate(hashes, inv);
       const listed = await this.deps.kvRecords.addPending(records);
@@ -172,7 +180,9 @@ export class SnapshotClock implements TagClock {
         if (Date.now() - this.nudgedAt >= NUDGE_MS) {
           // Nothing published yet (no invalidation so far): ask for a snapshot, so readers stop checking per-tag records.
           this.nudgedAt = Date.now();
-          this.deps.background(this.deps.coordinator.publish().then((bytes) => this.adopt(decodeSnapshot(bytes), this.deps.now()), this.deps.failed));
+          this.deps.background(
+            this.deps.coordinator.publish().then((bytes) => this.adopt(decodeSnapshot(bytes), this.deps.now()), this.deps.failed),
+          );
         }
         return;
       }
@@ -186,7 +196,11 @@ export class SnapshotClock implements TagClock {
       await this.fillColo(bytes, snapshot);
     } catch (error) {
       this.failedAt = Date.now();
-      throw new EdgeIsrCacheError("ERR_CLOCK_READ", `reading the tag clock snapshot failed: ${String((error as Error)?.message ?? error)}`, { cause: error });
+      throw new EdgeIsrCacheError(
+        "ERR_CLOCK_READ",
+        `reading the tag clock snapshot failed: ${String((error as Error)?.message ?? error)}`,
+        { cause: error },
+      );
     }
   }
 

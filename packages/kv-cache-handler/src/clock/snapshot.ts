@@ -202,7 +202,13 @@ export function snapshotState(snapshot: Snapshot, hashes: readonly string[], m: 
  * tag's record). A bucket whose time is within `certainWithinMs` of `now` is
  * taken at its word: the tag's record may not have reached every location yet.
  */
-export function snapshotVerdict(snapshot: Snapshot, hashes: readonly string[], m: number, now: number, certainWithinMs: number): { state: Lifespan; unsure: string[] } {
+export function snapshotVerdict(
+  snapshot: Snapshot,
+  hashes: readonly string[],
+  m: number,
+  now: number,
+  certainWithinMs: number,
+): { state: Lifespan; unsure: string[] } {
   let state: Lifespan = "fresh";
   const unsure: string[] = [];
   for (const hash of hashes) {

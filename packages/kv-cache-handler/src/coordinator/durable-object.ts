@@ -41,7 +41,8 @@ export interface CoordinatorState {
   };
 }
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 /** A JSON body checked by `parse`: the message, or a string saying what is wrong. */
 async function readBody<M>(request: Request, parse: (raw: unknown) => M | string): Promise<M | string> {
   try {
@@ -50,7 +51,8 @@ async function readBody<M>(request: Request, parse: (raw: unknown) => M | string
     return "body must be JSON";
   }
 }
-const isKV = (x: unknown): x is KVNamespaceLike => typeof (x as KVNamespaceLike | undefined)?.put === "function" && typeof (x as KVNamespaceLike).list === "function";
+const isKV = (x: unknown): x is KVNamespaceLike =>
+  typeof (x as KVNamespaceLike | undefined)?.put === "function" && typeof (x as KVNamespaceLike).list === "function";
 
 export class EdgeIsrCoordinator {
   /** Regeneration leases: one isolate renders a stale page, the others serve it stale (in memory, see leases.ts). */
@@ -61,7 +63,9 @@ export class EdgeIsrCoordinator {
     private readonly env: Record<string, unknown>,
   ) {
     const sql = ctx.storage.sql;
-    sql.exec("CREATE TABLE IF NOT EXISTS records (hash TEXT PRIMARY KEY, s REAL NOT NULL, w REAL NOT NULL, fx REAL NOT NULL, fa REAL NOT NULL)");
+    sql.exec(
+      "CREATE TABLE IF NOT EXISTS records (hash TEXT PRIMARY KEY, s REAL NOT NULL, w REAL NOT NULL, fx REAL NOT NULL, fa REAL NOT NULL)",
+    );
     sql.exec("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v)");
     // Tags whose record KV has not been given yet, and the earliest time the next write of each may go (1 write/s per key).
     sql.exec("CREATE TABLE IF NOT EXISTS outbox (hash TEXT PRIMARY KEY, notBefore REAL NOT NULL, seq INTEGER NOT NULL)");
@@ -160,7 +164,8 @@ export class EdgeIsrCoordinator {
    */
   private async configure(binding: string, prefix: string): Promise<KVNamespaceLike | string> {
     const kv = this.env[binding.slice(0, 100)];
-    if (!isKV(kv)) return `binding ${JSON.stringify(binding.slice(0, 100))} is not a KV namespace of the coordinator's Worker; pass the KV binding's name as the handler's \`binding\` option`;
+    if (!isKV(kv))
+      return `binding ${JSON.stringify(binding.slice(0, 100))} is not a KV namespace of the coordinator's Worker; pass the KV binding's name as the handler's \`binding\` option`;
     if (this.meta("binding") !== binding || this.meta("prefix") !== prefix) {
       // No other request runs until this is done: none publishes a clock that misses the absorbed records.
       await this.ctx.blockConcurrencyWhile(async () => {
@@ -227,7 +232,9 @@ export class EdgeIsrCoordinator {
   /** Writes due records to KV (each the tag's merged row as it is now); the rest wait for the alarm. */
   private async flushRecords(kv: KVNamespaceLike): Promise<void> {
     const now = Date.now();
-    const due = this.ctx.storage.sql.exec("SELECT hash, seq FROM outbox WHERE notBefore <= ? LIMIT ?", now, CoordinatorLimits.recordWritesPerInvocation).toArray();
+    const due = this.ctx.storage.sql
+      .exec("SELECT hash, seq FROM outbox WHERE notBefore <= ? LIMIT ?", now, CoordinatorLimits.recordWritesPerInvocation)
+      .toArray();
     await Promise.all(
       due.map(async ({ hash: h, seq }) => {
         const hash = String(h);
@@ -239,9 +246,17 @@ export class EdgeIsrCoordinator {
           this.ctx.storage.sql.exec("INSERT OR REPLACE INTO written (hash, at) VALUES (?, ?)", hash, at);
           // Done, unless a newer invalidation re-queued it while the write was on the wire: that one goes a second later.
           this.ctx.storage.sql.exec("DELETE FROM outbox WHERE hash = ? AND seq = ?", hash, seq);
-          this.ctx.storage.sql.exec("UPDATE outbox SET notBefore = max(notBefore, ?) WHERE hash = ?", at + CoordinatorLimits.publishIntervalMs, hash);
+          this.ctx.storage.sql.exec(
+            "UPDATE outbox SET notBefore = max(notBefore, ?) WHERE hash = ?",
+            at + CoordinatorLimits.publishIntervalMs,
+            hash,
+          );
         } catch {
-          this.ctx.storage.sql.exec("UPDATE outbox SET notBefore = ? WHERE hash = ?", Date.now() + CoordinatorLimits.publishIntervalMs, hash);
+          this.ctx.storage.sql.exec(
+            "UPDATE outbox SET notBefore = ? WHERE hash = ?",
+            Date.now() + CoordinatorLimits.publishIntervalMs,
+            hash,
+          );
         }
       }),
     );
@@ -319,7 +334,9 @@ export class EdgeIsrCoordinator {
   private build(at: number) {
     const rows = this.ctx.storage.sql.exec("SELECT hash, s, w, fx, fa FROM records").toArray();
     return buildSnapshot({
-      records: rows.map((r) => [String(r.hash), { s: Number(r.s), w: Number(r.w), fx: Number(r.fx), fa: Number(r.fa) }] as [string, TagRecord]),
+      records: rows.map(
+        (r) => [String(r.hash), { s: Number(r.s), w: Number(r.w), fx: Number(r.fx), fa: Number(r.fa) }] as [string, TagRecord],
+      ),
       buckets: this.buckets(),
       publishedAt: at,
       absorbedAt: Number(this.meta("pollAt") ?? 0) - CoordinatorLimits.pollIntervalMs,

@@ -16,9 +16,7 @@
  */
 import { CoordinatorLimits } from "./protocol.js";
 
-export type LeaseAnswer =
-  | { granted: true; token: string; until: number }
-  | { granted: false; reason: "held" | "done"; retryMs: number };
+export type LeaseAnswer = { granted: true; token: string; until: number } | { granted: false; reason: "held" | "done"; retryMs: number };
 
 export class LeaseTable {
   private readonly held = new Map<string, { token: string; until: number }>();

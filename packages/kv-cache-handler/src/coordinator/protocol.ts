@@ -56,10 +56,12 @@ export function parseInvalidateMessage(raw: unknown): InvalidateMessage | string
   if (typeof m !== "object" || m === null) return "body must be a JSON object";
   if (typeof m.binding !== "string" || !m.binding) return "binding must name the KV binding";
   if (typeof m.prefix !== "string") return "prefix must be a string";
-  if (!Array.isArray(m.hashes) || m.hashes.length === 0 || m.hashes.length > CoordinatorLimits.maxHashes) return `hashes must hold 1 to ${CoordinatorLimits.maxHashes} tag hashes`;
+  if (!Array.isArray(m.hashes) || m.hashes.length === 0 || m.hashes.length > CoordinatorLimits.maxHashes)
+    return `hashes must hold 1 to ${CoordinatorLimits.maxHashes} tag hashes`;
   if (!m.hashes.every((h) => typeof h === "string" && HASH.test(h))) return "hashes must be 6-character base64url tag hashes";
   if (typeof m.at !== "number" || !Number.isFinite(m.at) || m.at <= 0) return "at must be a time in ms";
-  if (m.expireAt !== null && (typeof m.expireAt !== "number" || !Number.isFinite(m.expireAt))) return "expireAt must be a time in ms or null";
+  if (m.expireAt !== null && (typeof m.expireAt !== "number" || !Number.isFinite(m.expireAt)))
+    return "expireAt must be a time in ms or null";
   return m as InvalidateMessage;
 }
 
@@ -86,8 +88,18 @@ export class CoordinatorClient {
   async invalidate(hashes: readonly string[], inv: Invalidation): Promise<Uint8Array> {
     let snapshot: Uint8Array | undefined;
     for (let i = 0; i < hashes.length; i += CoordinatorLimits.maxHashes) {
-      const message: InvalidateMessage = { binding: this.binding, prefix: this.prefix, hashes: hashes.slice(i, i + CoordinatorLimits.maxHashes), at: inv.at, expireAt: inv.expireAt ?? null };
-      snapshot = await this.call("/invalidate", { method: "POST", body: JSON.stringify(message), headers: { "content-type": "application/json" } });
+      const message: InvalidateMessage = {
+        binding: this.binding,
+        prefix: this.prefix,
+        hashes: hashes.slice(i, i + CoordinatorLimits.maxHashes),
+        at: inv.at,
+        expireAt: inv.expireAt ?? null,
+      };
+      snapshot = await this.call("/invalidate", {
+        method: "POST",
+        body: JSON.stringify(message),
+        headers: { "content-type": "application/json" },
+      });
     }
     if (!snapshot) throw new EdgeIsrCacheError("ERR_COORDINATOR", "an invalidation needs at least one tag");
     return snapshot;
@@ -125,14 +137,22 @@ export class CoordinatorClient {
   }
 
   private async leaseCall(message: LeaseMessage, timeoutMs: number): Promise<unknown> {
-    const bytes = await this.call("/lease", { method: "POST", body: JSON.stringify(message), headers: { "content-type": "application/json" } }, timeoutMs);
+    const bytes = await this.call(
+      "/lease",
+      { method: "POST", body: JSON.stringify(message), headers: { "content-type": "application/json" } },
+      timeoutMs,
+    );
     return JSON.parse(new TextDecoder().decode(bytes));
   }
 
   private async call(path: string, init: RequestInit, timeoutMs = this.timeoutMs): Promise<Uint8Array> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new EdgeIsrCacheError("ERR_COORDINATOR", `the coordinator did not answer ${path.split("?")[0]} within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(new EdgeIsrCacheError("ERR_COORDINATOR", `the coordinator did not answer ${path.split("?")[0]} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     try {
       const stub = this.namespace.get(this.namespace.idFromName(this.name));
@@ -150,7 +170,11 @@ export class CoordinatorClient {
       }
       return bytes;
     } catch (error) {
-      throw error instanceof EdgeIsrCacheError ? error : new EdgeIsrCacheError("ERR_COORDINATOR", `calling the coordinator failed: ${String((error as Error)?.message ?? error)}`, { cause: error });
+      throw error instanceof EdgeIsrCacheError
+        ? error
+        : new EdgeIsrCacheError("ERR_COORDINATOR", `calling the coordinator failed: ${String((error as Error)?.message ?? error)}`, {
+            cause: error,
+          });
     } finally {
       clearTimeout(timer);
     }
