@@ -26,6 +26,5 @@ await bundleAndRun(new URL("./", import.meta.url), {
   external: ["node:*", "cloudflare:*"],
   alias: {
     "edge-isr-before": here("./results/before/index.ts"),
-    "vinext/shims/request-context": here("../../test/helpers/vinext-request-context.ts"),
   },
 });

@@ -4,6 +4,7 @@
  * invalidation writes one record per tag to the tag clock (clock/), which
  * every read checks — no entry is listed or rewritten, whatever their number.
  */
+import { keepAlive } from "./background.js";
 import { type StoredEntry, CorruptEntry, decodeEntry, decodeHeader, encodeEntry, isKind, readParts, verifyPart } from "./codec.js";
 import { base64UrlPrefix, sha256 } from "./bytes.js";
 import { type PurgeResult, type WorkersCacheLike, canPurge, purgeCdn } from "./cdn.js";
@@ -251,7 +252,7 @@ export class KVCacheHandler implements CacheHandler {
   /** Keeps background work alive (ctx.waitUntil) or lets it run. */
   private background(work: Promise<unknown>): void {
     if (this.options.ctx) this.options.ctx.waitUntil(work);
-    else void work.catch(() => {});
+    else keepAlive(work); // the runtime hands it to ctx.waitUntil at the end of the request (pendingWork)
   }
 
   /** The tag clock: the coordinator's snapshot when there is one, per-tag KV records otherwise. */

@@ -17,6 +17,7 @@ export { invalidateInKV, type DirectInvalidation } from "./clock/direct.js";
 export { readClock, type ClockView } from "./clock/reader.js";
 export { listClock, type ListedClock } from "./clock/listed.js";
 export { EdgeIsrCacheError, quoteKey, type EdgeIsrCacheErrorCode } from "./errors.js";
+export { pendingWork } from "./background.js";
 export { KVLimits, HandlerLimits, CdnLimits } from "./limits.js";
 export { cacheTagHeader, purgeTagsFor, hashedCdnTag, canPurge, purgeCdn, type WorkersCacheLike, type PurgeResult } from "./cdn.js";
 export { IMPLICIT_TAG_PREFIX, implicitTag, implicitTags, tagHash, splitHashes } from "./tags.js";

@@ -261,6 +261,48 @@ describe("the coordinator", () => {
     expect(await t.make().get("/woken")).toBeNull();
   });
 
+  it("a background refresh cut off with its request (never settling) does not freeze the isolate's clock", async () => {
+    // In workerd an I/O promise dies with the request that started it, unless ctx.waitUntil covers it.
+    const t = setup();
+    let hang = false;
+    const kv = new Proxy(t.counting.kv, {
+      get(target, name, receiver) {
+        if (name !== "getWithMetadata") return Reflect.get(target, name, receiver);
+        return (key: string, options?: unknown) =>
+          hang && key.endsWith(SNAPSHOT_KEY) ? new Promise(() => {}) : target.getWithMetadata(key, options as never);
+      },
+    });
+    const reader = new KVCacheHandler(kv, {
+      prefix: t.prefix,
+      now: t.clock.now,
+      sleep: t.clock.sleep,
+      coordinator: env.EDGE_ISR_COORDINATOR,
+      binding: "CACHE",
+      logger: { warn() {}, error() {} },
+    });
+    await reader.set("/frozen", page(), { ...cc, tags: ["thaw"] });
+    await t.make().invalidate("unrelated");
+    await t.settled();
+    await t.clearColo();
+    expect(await reader.get("/frozen")).not.toBeNull(); // the snapshot read once
+    hang = true;
+    t.clock.advance(6_000);
+    await t.clearColo();
+    expect(await reader.get("/frozen")).not.toBeNull(); // starts a refresh that never settles
+    t.clock.advance(1_000);
+    await t.make().invalidate("thaw"); // another isolate
+    await t.settled();
+    hang = false;
+    t.clock.advance(10_000); // past STUCK_MS: the lost refresh no longer blocks the next
+    await t.clearColo();
+    await reader.get("/frozen"); // starts a new refresh in the background
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      if ((await reader.get("/frozen")) === null) break;
+    }
+    expect(await reader.get("/frozen")).toBeNull();
+  });
+
   it("an isolate that finds no snapshot asks the coordinator to publish one", async () => {
     const t = setup();
     const h = t.make();

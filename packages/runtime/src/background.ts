@@ -4,6 +4,8 @@
  * here; the ISR pipeline hands everything pending to `ctx.waitUntil` at the end
  * of each request, so nothing is cut off when the response is sent.
  */
+import { pendingWork } from "@edge-isr/kv-cache-handler";
+
 const pending = new Set<Promise<unknown>>();
 
 /** Registers background work; errors are the caller's to handle. */
@@ -14,7 +16,8 @@ export function defer(work: Promise<unknown>): void {
 
 /** A promise for everything deferred so far: pass it to `ctx.waitUntil`. */
 export function backgroundWork(): Promise<void> {
-  return Promise.allSettled([...pending]).then(() => undefined);
+  // The cache handler's own background work too (clock refreshes, the coordinator's wake-up, L1 fills).
+  return Promise.allSettled([...pending, pendingWork()]).then(() => undefined);
 }
 
 /** Whether anything is pending (tests). */

@@ -19,6 +19,9 @@ const MAX_MEMO = 10_000;
 /** Longest a request waits for another request's read of the same records (ms). */
 const JOIN_MS = 2_000;
 
+/** A per-tag read older than this is taken as lost (its request ended without waitUntil), ms. */
+const STUCK_MS = 10_000;
+
 export interface ClockDeps {
   now: () => number;
   /** How long a memoized record is used before it is re-read in the background, ms. */
@@ -46,7 +49,8 @@ export interface TagClock {
 
 export class RecordClock implements TagClock {
   private readonly memo = new Map<string, { record: TagRecord | null; at: number }>();
-  private readonly refreshing = new Set<string>();
+  /** Hashes being read, and since when (the handler's clock): a read older than STUCK_MS was cut off with its request. */
+  private readonly refreshing = new Map<string, number>();
   private readonly flights = new Flights<string>(JOIN_MS);
 
   constructor(
@@ -61,7 +65,11 @@ export class RecordClock implements TagClock {
   /** What the tags' records say about an entry generated at `m`. Throws when an unseen tag cannot be read. */
   async state(hashes: readonly string[], m: number, now: number): Promise<Lifespan> {
     await this.ensure(hashes);
-    const due = hashes.filter((h) => !this.refreshing.has(h) && (this.memo.get(h)?.at ?? 0) + this.deps.refreshMs <= now);
+    const due = hashes.filter(
+      (h) =>
+        !(now - (this.refreshing.get(h) ?? Number.NEGATIVE_INFINITY) < STUCK_MS) &&
+        (this.memo.get(h)?.at ?? 0) + this.deps.refreshMs <= now,
+    );
     if (due.length) this.deps.background(this.load(due).catch(this.deps.failed));
     let state: Lifespan = "fresh";
     for (const hash of hashes) {
@@ -132,7 +140,8 @@ export class RecordClock implements TagClock {
   }
 
   private async read(hashes: readonly string[]): Promise<void> {
-    for (const h of hashes) this.refreshing.add(h);
+    const since = this.deps.now();
+    for (const h of hashes) this.refreshing.set(h, since);
     try {
       const read = await this.fromColo(hashes);
       const missing = hashes.filter((h) => !read.has(h));
@@ -144,7 +153,7 @@ export class RecordClock implements TagClock {
       const at = this.deps.now();
       for (const [hash, record] of read) this.remember(hash, record, at);
     } finally {
-      for (const h of hashes) this.refreshing.delete(h);
+      for (const h of hashes) if (this.refreshing.get(h) === since) this.refreshing.delete(h);
     }
   }
 }

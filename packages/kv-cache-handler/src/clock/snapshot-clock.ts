@@ -41,6 +41,8 @@ const RETRY_MS = 1000;
 const JOIN_MS = 2_000;
 /** An isolate that finds no snapshot asks the coordinator to publish one at most this often (ms). */
 const NUDGE_MS = 60_000;
+/** A background refresh older than this is taken as lost (its request ended without waitUntil), ms. */
+const STUCK_MS = 10_000;
 /** This isolate's own invalidations are kept beside the snapshot this long (ms), in case it lags. */
 const OVERLAY_MS = 10 * 60_000;
 
@@ -64,7 +66,8 @@ export class SnapshotClock implements TagClock {
   private nudgedAt = Number.NEGATIVE_INFINITY;
   /** Whether this isolate has woken the coordinator (once per isolate, in the background). */
   private woken = false;
-  private refreshing = false;
+  /** When the background refresh in flight started (the handler's clock), or undefined. */
+  private refreshingSince: number | undefined;
   /** No snapshot in KV yet: the coordinator has not published (check per-tag records). */
   private none = false;
   private readonly overlay = new Map<string, { record: TagRecord; at: number }>();
@@ -80,12 +83,17 @@ export class SnapshotClock implements TagClock {
    */
   prepare(now: number): Promise<void> | undefined {
     if (!this.snapshot && !this.none) return Date.now() - this.failedAt < RETRY_MS ? undefined : this.cold();
-    if (!this.refreshing && now - this.fetchedAt >= this.deps.refreshMs) {
-      this.refreshing = true;
+    // A refresh cut off with the request that started it never settles: after STUCK_MS another may start.
+    const inFlight = this.refreshingSince !== undefined && now - this.refreshingSince < STUCK_MS;
+    if (!inFlight && now - this.fetchedAt >= this.deps.refreshMs) {
+      const since = now;
+      this.refreshingSince = since;
       this.deps.background(
         this.load()
           .catch(this.deps.failed)
-          .finally(() => (this.refreshing = false)),
+          .finally(() => {
+            if (this.refreshingSince === since) this.refreshingSince = undefined;
+          }),
       );
     }
     return undefined;
