@@ -102,8 +102,11 @@ testCacheHandler({
     const { default: createVinextDataCache } = await import("../../packages/kv-cache-handler/src/vinext.js");
     return {
       kvKeyFor: source.kvKeyFor,
-      KVCacheHandler: ((kv: KVNamespace, options: source.KVCacheHandlerOptions) =>
-        createVinextDataCache({ env: { VINEXT_KV_CACHE: kv }, options: options as never })) as unknown as typeof source.KVCacheHandler,
+      // A function, not an arrow: the suite calls it with `new` (it returns the adapter's cache).
+      // biome-ignore lint/complexity/useArrowFunction: arrow functions cannot be called with new
+      KVCacheHandler: function (kv: KVNamespace, options: source.KVCacheHandlerOptions) {
+        return createVinextDataCache({ env: { VINEXT_KV_CACHE: kv }, options: options as never });
+      } as unknown as typeof source.KVCacheHandler,
     };
   }),
 });
