@@ -12,16 +12,8 @@ import { manualClock } from "../../../test/helpers/clock.js";
 import { KVCacheHandler, type KVCacheHandlerOptions, SNAPSHOT_KEY, decodeSnapshot, invalidateInKV, tagHash } from "../src/index.js";
 import { coordinatorName } from "../src/coordinator/protocol.js";
 import { buildSnapshot, emptyBuckets } from "../src/clock/snapshot.js";
-import { isolateFactory } from "./isolates.js";
+import { isolateFactory, page } from "./isolates.js";
 
-const page = (html = "<p>page</p>") => ({
-  kind: "APP_PAGE" as const,
-  html,
-  rscData: undefined,
-  headers: {},
-  postponed: undefined,
-  status: 200,
-});
 const cc = { cacheControl: { revalidate: 3600 } };
 
 function setup(extra: KVCacheHandlerOptions = {}) {
@@ -196,12 +188,7 @@ describe("the coordinator", () => {
 
   it("absorbs the per-tag records a KV-only past left behind; readers check them until it has", async () => {
     const t = setup();
-    const kvOnly = new KVCacheHandler(t.counting.kv, {
-      prefix: t.prefix,
-      now: t.clock.now,
-      sleep: t.clock.sleep,
-      logger: { warn() {}, error() {} },
-    });
+    const kvOnly = t.make({ coordinator: undefined }); // an isolate of a KV-only past
     await kvOnly.set("/old", page(), { ...cc, tags: ["legacy"] });
     t.clock.advance(1000);
     await kvOnly.invalidate("legacy");
@@ -235,12 +222,7 @@ describe("the coordinator", () => {
     // As after `edge-isr prerender` (its own Miniflare published the clock) and a restart of the local server:
     // KV holds a complete snapshot, this runtime's coordinator has never run, and `edge-isr purge` writes to KV.
     const t = setup();
-    const kvOnly = new KVCacheHandler(t.counting.kv, {
-      prefix: t.prefix,
-      now: t.clock.now,
-      sleep: t.clock.sleep,
-      logger: { warn() {}, error() {} },
-    });
+    const kvOnly = t.make({ coordinator: undefined }); // an isolate of a KV-only past
     await kvOnly.set("/woken", page(), { ...cc, tags: ["purged"] });
     const elsewhere = buildSnapshot({
       records: [],

@@ -25,3 +25,13 @@ export function isolateFactory(
       ...options,
     });
 }
+
+/** An App Router page value, as the handler stores it. */
+export const page = (html = "<p>page</p>") => ({
+  kind: "APP_PAGE" as const,
+  html,
+  rscData: undefined,
+  headers: {},
+  postponed: undefined,
+  status: 200,
+});

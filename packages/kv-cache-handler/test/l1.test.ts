@@ -11,16 +11,8 @@ import { describe, expect, it } from "vitest";
 import { countingKV } from "../../../test/helpers/counting-kv.js";
 import { manualClock } from "../../../test/helpers/clock.js";
 import { type KVCacheHandlerOptions, kvKeyFor } from "../src/index.js";
-import { isolateFactory } from "./isolates.js";
+import { isolateFactory, page } from "./isolates.js";
 
-const page = (html = "<p>page</p>") => ({
-  kind: "APP_PAGE" as const,
-  html,
-  rscData: undefined,
-  headers: {},
-  postponed: undefined,
-  status: 200,
-});
 const htmlOf = (hit: { value: unknown } | null) => (hit?.value as { html?: string } | null)?.html;
 
 function setup(extra: KVCacheHandlerOptions = {}) {

@@ -7,6 +7,7 @@
 import Cloudflare from "cloudflare";
 import type { KVNamespaceLike } from "@edge-isr/kv-cache-handler";
 import { CliError, redact, redactedLogger } from "../errors.js";
+import { entryOf } from "../kv/adapter.js";
 import type { RemoteOptions } from "../kv/remote.js";
 import type { KVEntry, KVTarget } from "../kv/target.js";
 
@@ -54,14 +55,7 @@ export function capture(into: KVEntry[], now: () => number): KVNamespaceLike {
   return {
     getWithMetadata: async () => ({ value: null, metadata: null }),
     async put(key, value, options) {
-      const bytes =
-        typeof value === "string"
-          ? new TextEncoder().encode(value)
-          : value instanceof ArrayBuffer
-            ? new Uint8Array(value)
-            : new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice();
-      const expiration = options?.expiration ?? (options?.expirationTtl ? Math.floor(now() / 1000) + options.expirationTtl : undefined);
-      into.push({ key, value: bytes, metadata: options?.metadata, ...(expiration ? { expiration } : {}) });
+      into.push(entryOf(key, value, options, now()));
     },
     delete: async () => {},
     list: async () => ({ keys: [], list_complete: true }),

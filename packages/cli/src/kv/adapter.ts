@@ -3,7 +3,24 @@
  * itself (its tag sweep for `purge`, its reads for `inspect`) on any target.
  */
 import type { KVNamespaceLike } from "@edge-isr/kv-cache-handler";
-import type { KVTarget } from "./target.js";
+import type { KVEntry, KVTarget } from "./target.js";
+
+type PutArgs = Parameters<KVNamespaceLike["put"]>;
+
+/**
+ * A `put` as the entry it writes: the value as bytes (a view is copied, so the
+ * caller may reuse its buffer) and an `expirationTtl` made absolute from `nowMs`.
+ */
+export function entryOf(key: string, value: PutArgs[1], options: PutArgs[2], nowMs: number): KVEntry {
+  const bytes =
+    typeof value === "string"
+      ? new TextEncoder().encode(value)
+      : value instanceof ArrayBuffer
+        ? new Uint8Array(value)
+        : new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice();
+  const expiration = options?.expiration ?? (options?.expirationTtl ? Math.floor(nowMs / 1000) + options.expirationTtl : undefined);
+  return { key, value: bytes, metadata: options?.metadata, ...(expiration ? { expiration } : {}) };
+}
 
 export function asNamespace(target: KVTarget): KVNamespaceLike {
   return {
@@ -12,15 +29,7 @@ export function asNamespace(target: KVTarget): KVNamespaceLike {
       return { value: hit ? (hit.value.slice().buffer as ArrayBuffer) : null, metadata: (hit?.metadata ?? null) as M | null };
     },
     async put(key, value, options) {
-      const bytes =
-        typeof value === "string"
-          ? new TextEncoder().encode(value)
-          : value instanceof ArrayBuffer
-            ? new Uint8Array(value)
-            : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-      const expiration =
-        options?.expiration ?? (options?.expirationTtl ? Math.floor(Date.now() / 1000) + options.expirationTtl : undefined);
-      await target.put({ key, value: bytes, metadata: options?.metadata, ...(expiration ? { expiration } : {}) });
+      await target.put(entryOf(key, value, options, Date.now()));
     },
     delete: (key) => target.delete(key),
     async list<M>(options?: { prefix?: string; cursor?: string | null }) {
