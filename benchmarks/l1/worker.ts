@@ -6,7 +6,7 @@
  *
  *   POST /reads  {rate, seconds, isolates, l1}   billed KV reads per hit at `rate` hits/s on one page (simulated time)
  *   POST /herd   {isolates, requests, coordinator} renders when every isolate sees the page go stale at once (createISR)
- *   POST /cpu    {variant, n, prefix}             n gets of one page: bare KV.get, handler on KV, handler from the L1
+ *   POST /cpu    {variant, n, prefix}             n gets of one page (a bare binding call, the handler, a createISR HIT)
  *   POST /visible {refreshSeconds}                simulated ms from revalidateTag to the first non-fresh answer in another isolate
  */
 import { KVCacheHandler, type KVCacheHandlerOptions } from "../../packages/kv-cache-handler/src/index.js";
@@ -102,31 +102,109 @@ async function herd(env: Env, body: { isolates: number; requests: number; coordi
   return { renders: renders - before, non200: responses.filter((r) => r.status !== 200).length };
 }
 
+/**
+ * A KV that answers each read from memory after the first (what KV gave): with
+ * it, a CPU figure is our code's alone, without Miniflare's KV emulation.
+ */
+function replayed(kv: KVNamespace): KVNamespace {
+  const answers = new Map<string, unknown>();
+  const once = async (id: string, read: () => Promise<unknown>) => {
+    if (!answers.has(id)) answers.set(id, await read());
+    return answers.get(id);
+  };
+  return {
+    async getWithMetadata(key: string, options: unknown) {
+      const r = (await once(`m ${key}`, () => kv.getWithMetadata(key, options as never))) as {
+        value: ArrayBuffer | null;
+        metadata: unknown;
+      };
+      return { value: r.value?.slice(0) ?? null, metadata: r.metadata }; // a fresh buffer, as KV gives
+    },
+    get: (keys: unknown, options: unknown) => once(`g ${JSON.stringify(keys)}`, () => kv.get(keys as never, options as never)),
+    put: kv.put.bind(kv),
+    delete: kv.delete.bind(kv),
+    list: kv.list.bind(kv),
+  } as unknown as KVNamespace;
+}
+
+/** What a CPU figure measures: a bare binding call, the handler's get, or a whole request through createISR. */
+export type CpuVariant =
+  | "kv.get"
+  | "caches.match"
+  | "handler, KV"
+  | "handler, L1 colo"
+  | "handler, L1 memory"
+  | "bare KV.get + Response"
+  | "HIT, KV"
+  | "HIT, L1 colo"
+  | "HIT, L1 memory"
+  | "replayed kv.get"
+  | "handler, replayed KV"
+  | "replayed KV.get + Response"
+  | "HIT, replayed KV";
+
+const l1Of = (variant: string) =>
+  variant.includes("memory") ? {} : variant.includes("colo") ? { l1: { memorySeconds: 0 } } : { l1: false as const };
+const cpuPage = `<main>${"<p>a product paragraph</p>".repeat(770)}</main>`;
 const handlers = new Map<string, KVCacheHandler>();
-async function cpu(env: Env, body: { variant: "kv.get" | "handler, KV" | "handler, L1" | "caches.match"; n: number; prefix: string }) {
-  const key = "/cpu";
-  let h = handlers.get(body.prefix + body.variant);
+const isrs = new Map<string, ReturnType<typeof createISR<Env>>>();
+let replayKV: KVNamespace | undefined;
+
+function handlerFor(env: Env, variant: string, prefix: string): KVCacheHandler {
+  let h = handlers.get(prefix + variant);
   if (!h) {
-    h = new KVCacheHandler(env.CACHE, {
-      prefix: body.prefix,
+    const kv = variant.includes("replayed") ? (replayKV ??= replayed(env.CACHE)) : env.CACHE;
+    h = new KVCacheHandler(kv, { prefix, logger: quiet, coordinator: env.EDGE_ISR_COORDINATOR, binding: "CACHE", ...l1Of(variant) });
+    handlers.set(prefix + variant, h);
+  }
+  return h;
+}
+
+function isrFor(env: Env, variant: string, prefix: string) {
+  let isr = isrs.get(prefix + variant);
+  if (!isr) {
+    isr = createISR<Env>({
+      routes: [{ path: "/page", revalidate: 3600 }],
+      handler: handlerFor(env, variant, `${prefix}isr/`),
       logger: quiet,
-      coordinator: env.EDGE_ISR_COORDINATOR,
-      binding: "CACHE",
-      ...(body.variant === "handler, L1" ? {} : { l1: false }),
+      render: async () => new Response(cpuPage, { headers: { "content-type": "text/html; charset=utf-8" } }),
     });
-    handlers.set(body.prefix + body.variant, h);
-    if (body.variant === "handler, KV") await h.set(key, page(), { cacheControl: { revalidate: 3600 }, tags: ["products"] });
+    isrs.set(prefix + variant, isr);
   }
-  const kvKey = `${body.prefix}e:${key}`;
+  return isr;
+}
+
+async function cpu(env: Env, body: { variant: CpuVariant; n: number; prefix: string }) {
+  const { variant, n, prefix } = body;
+  const key = "/cpu";
+  const entryKey = `${prefix}e:${key}`;
+  const pageKey = `${prefix}isr/e:${isrFor(env, "HIT, KV", prefix).keyFor("https://bench.example/page", env)}`;
   const cache = await caches.open("bench");
-  if (body.variant === "caches.match" && !(await cache.match("https://bench/x")))
+  if (variant === "caches.match" && !(await cache.match("https://bench/x")))
     await cache.put("https://bench/x", new Response(new Uint8Array(20_000), { headers: { "cache-control": "max-age=3600" } }));
-  for (let i = 0; i < body.n; i++) {
-    if (body.variant === "kv.get") await env.CACHE.getWithMetadata(kvKey, { type: "arrayBuffer" });
-    else if (body.variant === "caches.match") await (await cache.match("https://bench/x"))!.arrayBuffer();
-    else if (!(await h.get(key))) throw new Error(`${body.variant}: a miss`);
+  if (variant === "handler, KV" && !(await env.CACHE.get(entryKey)))
+    await handlerFor(env, variant, prefix).set(key, page(), { cacheControl: { revalidate: 3600 }, tags: ["products"] });
+  const pending: Promise<unknown>[] = [];
+  const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {} } as ExecutionContext;
+  const request = () => new Request("https://bench.example/page", { headers: { "accept-encoding": "gzip" } });
+  let notHit = 0;
+  for (let i = 0; i < n; i++) {
+    if (variant === "kv.get") await env.CACHE.getWithMetadata(entryKey, { type: "arrayBuffer" });
+    else if (variant === "replayed kv.get") await (replayKV ??= replayed(env.CACHE)).getWithMetadata(entryKey, { type: "arrayBuffer" });
+    else if (variant === "caches.match") await (await cache.match("https://bench/x"))!.arrayBuffer();
+    else if (variant.includes("Response")) {
+      const kv = variant.includes("replayed") ? (replayKV ??= replayed(env.CACHE)) : env.CACHE;
+      const read = await kv.getWithMetadata(pageKey, { type: "arrayBuffer" });
+      if (!read.value) throw new Error(`${variant}: no entry under ${pageKey}`);
+      await new Response(read.value).arrayBuffer();
+    } else if (variant.startsWith("HIT")) {
+      const response = await isrFor(env, variant, prefix).fetch(request(), env, ctx);
+      await response.arrayBuffer();
+      if (response.headers.get("x-edge-isr-cache") !== "HIT") notHit++;
+    } else if (!(await handlerFor(env, variant, prefix).get(key))) throw new Error(`${variant}: a miss`);
+    while (pending.length) await Promise.allSettled(pending.splice(0));
   }
-  return { n: body.n };
+  return { n, notHit };
 }
 
 async function visible(env: Env, body: { pollMs: number }) {

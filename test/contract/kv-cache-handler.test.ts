@@ -84,6 +84,8 @@ for (const what of [
   l1Skips[`${what} reads as a miss`] = L1_SERVES_ITS_COPY;
 }
 l1Skips["a flipped byte in an uncompressed part fails its checksum"] = L1_SERVES_ITS_COPY;
+l1Skips["an isolate that read an entry sees another isolate's overwrite on its next get"] =
+  "an isolate holding a fresh copy in memory sees an overwrite made by another isolate within l1.memorySeconds (5 s), the bound documented for the L1 (l1.test.ts checks it); stale or invalidated copies are never served from memory";
 testCacheHandler({
   name: "KVCacheHandler (built dist/index.js, coordinator, L1 on by default)",
   // @ts-expect-error: built by `npm run build`, which `npm test` runs first

@@ -19,7 +19,7 @@ import { withDeadlines } from "./deadline.js";
 import { DecodedMemo } from "./memo.js";
 import { EdgeIsrCacheError, quoteKey } from "./errors.js";
 import { kvKeyFor } from "./keys.js";
-import { EntryL1 } from "./l1.js";
+import { type Derived, EntryL1, type L1Copy } from "./l1.js";
 import { HandlerLimits, KVLimits } from "./limits.js";
 import { buildMetadata, lifespan, parseMetadata, type EntryMetadata, type Lifespan } from "./metadata.js";
 import { RegenerationLeases } from "./regeneration.js";
@@ -75,14 +75,16 @@ export interface KVCacheHandlerOptions {
   /** Seconds the colo's Cache API keeps a copy of the clock snapshot (coordinator only). Default 15. */
   clockColoSeconds?: number;
   /**
-   * The L1: copies of entries in the colo's Cache API in front of KV, decided
-   * exactly as a KV read is (lifespan, then the tag clock), so a hit in a data
-   * centre that served the entry in the last `seconds` costs no KV read. Copies
-   * must be keyed by something unique to this namespace: the coordinator's id
-   * (on by default with a coordinator), else `scope` (e.g. the namespace's id);
-   * without either it stays off. `false` turns it off.
+   * The L1: short-lived copies of entries in front of KV, decided exactly as a
+   * KV read is (lifespan, then the tag clock) — in this isolate's memory for
+   * `memorySeconds` (default 5; 0 turns that tier off), and in the colo's Cache
+   * API for `seconds` (default 15). A hit from memory costs no I/O; one from the
+   * colo no KV read. Colo copies must be keyed by something unique to this
+   * namespace: the coordinator's id (on by default with a coordinator), else
+   * `scope` (e.g. the namespace's id); without either it stays off. `false`
+   * turns it off. The bounds each tier adds are in docs/reliability.md.
    */
-  l1?: false | { seconds?: number; scope?: string; timeoutMs?: number };
+  l1?: false | { seconds?: number; memorySeconds?: number; scope?: string; timeoutMs?: number };
   /**
    * Workers Cache (`ctx.cache`, or `cache` from `cloudflare:workers`): every
    * invalidation also purges the invalidated tags from it (see `cacheTagHeader`).
@@ -110,6 +112,8 @@ export interface KVCacheHandlerOptions {
 
 const DEFAULT_TTL = 30 * 24 * 3600;
 const DEFAULT_MEMO_BYTES = 8 * 1024 * 1024;
+/** Stored (compressed) bytes of L1 copies an isolate keeps in memory. */
+const L1_MEMORY_BYTES = 4 * 1024 * 1024;
 
 /** What `lookup` found: the stored bytes, their metadata and where the entry is in its life. */
 interface Lookup {
@@ -119,6 +123,8 @@ interface Lookup {
   md: EntryMetadata;
   state: "fresh" | "stale";
   now: number;
+  /** What was worked out from these bytes before, when they are an L1 copy kept in memory. */
+  derived?: Derived;
 }
 
 /** `getEncoded`'s answer: `get`'s fields without the decoded value, plus the parts as stored. */
@@ -129,6 +135,9 @@ export interface EncodedValue extends CacheHandlerValue {
   /**
    * A part (`html`, `rscData`, `body`, …) as stored; `gzip` when it is compressed.
    * Checked against its CRC-32 first: throws `CorruptEntry` (reported as ERR_ENTRY_CORRUPT) when damaged.
+   * The bytes are read-only: they may be the L1's copy in this isolate's memory
+   * (a `Response` built from them copies them). Transferring their buffer is safe:
+   * the copy is then dropped, not served again.
    */
   part(name: string): { bytes: Uint8Array<ArrayBuffer>; gzip: boolean; rawBytes: number } | undefined;
   /** The fully decoded value, as `get` returns it. */
@@ -221,7 +230,7 @@ export class KVCacheHandler implements CacheHandler {
     const l1 = this.options.l1;
     if (l1 === false) return undefined;
     if (l1 !== undefined && (typeof l1 !== "object" || l1 === null))
-      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "l1 must be false or { seconds?, scope?, timeoutMs? }");
+      throw new EdgeIsrCacheError("ERR_OPTION_INVALID", "l1 must be false or { seconds?, memorySeconds?, scope?, timeoutMs? }");
     const scope = l1?.scope;
     if (scope !== undefined && (typeof scope !== "string" || !scope || scope.length > 200)) {
       throw new EdgeIsrCacheError(
@@ -246,7 +255,14 @@ export class KVCacheHandler implements CacheHandler {
       timeoutMs: positive("l1.timeoutMs", l1?.timeoutMs, 250),
       caches: this.options.caches,
     });
-    return new EntryL1(colo);
+    const memorySeconds = l1?.memorySeconds ?? 5;
+    if (typeof memorySeconds !== "number" || !(memorySeconds >= 0) || !Number.isFinite(memorySeconds)) {
+      throw new EdgeIsrCacheError(
+        "ERR_OPTION_INVALID",
+        `l1.memorySeconds ${String(memorySeconds).slice(0, 40)} must be 0 (off) or a positive number of seconds`,
+      );
+    }
+    return new EntryL1(colo, { memorySeconds: Math.min(memorySeconds, colo.seconds), memoryBytes: L1_MEMORY_BYTES });
   }
 
   /** Keeps background work alive (ctx.waitUntil) or lets it run. */
@@ -310,7 +326,9 @@ export class KVCacheHandler implements CacheHandler {
     try {
       const hit = await this.lookup(key, ctx);
       if (!hit) return null;
-      const { header, parts } = readParts(hit.bytes);
+      const derived = hit.derived;
+      const { header, parts } = derived?.parts ?? readParts(hit.bytes);
+      if (derived) derived.parts ??= { header, parts };
       if (header.k !== key) throw new CorruptEntry(`it belongs to key ${quoteKey(header.k)}`);
       if (header.m !== hit.md.m) throw new CorruptEntry("its metadata and value disagree");
       const base = this.result(hit, null, header.cc, header.tags);
@@ -324,11 +342,14 @@ export class KVCacheHandler implements CacheHandler {
           // Checked before it is served (gzip bytes go to clients as stored): only the
           // parts a caller asks for pay. A damaged part is reported and thrown, and the
           // runtime then renders instead.
-          try {
-            verifyPart(part);
-          } catch (error) {
-            this.readFailed(key, error);
-            throw error;
+          if (!derived?.verified?.has(name)) {
+            try {
+              verifyPart(part);
+            } catch (error) {
+              this.readFailed(key, error);
+              throw error;
+            }
+            if (derived) (derived.verified ??= new Set()).add(name);
           }
           return { bytes: part.bytes, gzip: part.gzip, rawBytes: part.rawBytes };
         },
@@ -340,7 +361,7 @@ export class KVCacheHandler implements CacheHandler {
     }
   }
 
-  /** The single KV read (or this isolate's queued write) and the lifespan decision. */
+  /** The single read (this isolate's queued write, an L1 copy, or KV) and the lifespan decision. */
   private async lookup(key: string, ctx?: GetContext): Promise<Lookup | null> {
     if (typeof key !== "string") throw new EdgeIsrCacheError("ERR_KEY_INVALID", `cache key must be a string, got ${typeof key}`);
     const softTags = [...(ctx?.softTags ?? []), ...(ctx?.tags ?? [])].filter((t): t is string => typeof t === "string");
@@ -350,34 +371,43 @@ export class KVCacheHandler implements CacheHandler {
     // A cold isolate reads the clock beside the entry rather than after it.
     const clockReady = this.clock.prepare(now)?.catch(() => {});
     const kvKey = await kvKeyFor(this.prefix, key);
+    for (let memory = true; ; memory = false) {
+      const found = await this.find(kvKey, now, memory);
+      if (!found) return null;
+      const { bytes, md, derived } = found;
+      let state: Lifespan = lifespan(md, now, ctx?.revalidate);
+      if (state !== "expired") state = worse(state, await this.tagState(key, md, bytes, softTags, clockReady, now));
+      // A copy in this isolate's memory serves only while fresh: past that, what the colo and KV hold decides.
+      if (found.memory && state !== "fresh") {
+        this.l1!.forget(kvKey);
+        continue;
+      }
+      if (state === "expired") return null;
+      return { key, kvKey, bytes, md, state, now, derived };
+    }
+  }
+
+  /** The entry's bytes and metadata: this isolate's queued write, else an L1 copy, else KV (then kept in the L1). */
+  private async find(kvKey: string, now: number, memory: boolean): Promise<(Omit<L1Copy, "memory"> & { memory?: boolean }) | null> {
     const pending = this.writer.pending(kvKey);
-    let bytes: Uint8Array<ArrayBuffer>;
-    let md: EntryMetadata | undefined;
     if (pending) {
       if (pending.type === "delete") return null;
-      bytes = pending.value;
-      md = pending.options.metadata as EntryMetadata;
-    } else {
-      // The colo's copy, when fresh enough, decided below exactly as a KV read.
-      const copy = await this.l1?.get(kvKey);
-      if (copy) {
-        bytes = copy.bytes;
-        md = copy.md;
-      } else {
-        const read = await this.read(kvKey);
-        if (!read?.value) return null;
-        bytes = new Uint8Array(read.value);
-        md = parseMetadata(read.metadata);
-        if (!md) throw new CorruptEntry("its KV metadata is missing or not edge-isr's");
-        if (this.l1 && lifespan(md, now) !== "expired") this.background(this.l1.fill(kvKey, bytes, md, now));
-      }
+      return { bytes: pending.value, md: pending.options.metadata as EntryMetadata };
     }
-
-    let state: Lifespan = lifespan(md, now, ctx?.revalidate);
-    if (state === "expired") return null;
-    state = worse(state, await this.tagState(key, md, bytes, softTags, clockReady, now));
-    if (state === "expired") return null;
-    return { key, kvKey, bytes, md, state, now };
+    // A copy, when fresh enough, is decided exactly as a KV read.
+    const copy = await this.l1?.get(kvKey, now, memory);
+    if (copy) return copy;
+    const read = await this.read(kvKey);
+    if (!read?.value) return null;
+    const bytes = new Uint8Array(read.value);
+    const md = parseMetadata(read.metadata);
+    if (!md) throw new CorruptEntry("its KV metadata is missing or not edge-isr's");
+    if (this.l1 && lifespan(md, now) !== "expired") {
+      const derived = this.l1.keepRead(kvKey, bytes, md, now);
+      this.background(this.l1.fillColo(kvKey, bytes, md, now));
+      return { bytes, md, derived };
+    }
+    return { bytes, md };
   }
 
   /**

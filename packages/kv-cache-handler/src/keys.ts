@@ -11,6 +11,7 @@ export const HASHED_PREFIX = "h:";
 
 export async function kvKeyFor(prefix: string, key: string): Promise<string> {
   const plain = prefix + ENTRY_PREFIX + key;
-  if (utf8Length(plain) <= KVLimits.maxKeyBytes) return plain;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most keys fit without encoding them to count.
+  if (plain.length * 3 <= KVLimits.maxKeyBytes || utf8Length(plain) <= KVLimits.maxKeyBytes) return plain;
   return prefix + HASHED_PREFIX + toHex(await sha256(key));
 }

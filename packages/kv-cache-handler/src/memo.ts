@@ -1,49 +1,39 @@
 /**
  * Decoded entries this isolate has read, reused when a later read of the same
  * key returns the same bytes (same content hash in the metadata). Every get
- * still reads KV — the memo only skips inflating and parsing, so it can never
- * serve an outdated entry. Bounded by payload bytes, least recently used first.
+ * still reads the entry (KV, or an L1 copy) — the memo only skips inflating and
+ * parsing, so it can never serve an outdated entry. Bounded by payload bytes,
+ * least recently used first.
  */
 import type { StoredEntry } from "./codec.js";
 import type { IncrementalCacheValue } from "./types.js";
+import { SizedLRU } from "./lru.js";
 
 interface Memo {
   hash: string;
   entry: StoredEntry;
-  size: number;
 }
 
 export class DecodedMemo {
-  private readonly entries = new Map<string, Memo>();
-  private bytes = 0;
+  private readonly entries: SizedLRU<Memo>;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(maxBytes: number) {
+    this.entries = new SizedLRU(maxBytes);
+  }
 
   get(kvKey: string, hash: string | undefined): StoredEntry | undefined {
     if (hash === undefined) return undefined;
     const memo = this.entries.get(kvKey);
     if (!memo || memo.hash !== hash) return undefined;
-    this.entries.delete(kvKey); // most recently used goes last
-    this.entries.set(kvKey, memo);
     return { ...memo.entry, value: cloneValue(memo.entry.value) };
   }
 
   set(kvKey: string, hash: string | undefined, entry: StoredEntry, size: number): void {
-    if (hash === undefined || size > this.maxBytes / 4) return;
-    this.delete(kvKey);
-    this.entries.set(kvKey, { hash, entry: { ...entry, value: cloneValue(entry.value) }, size });
-    this.bytes += size;
-    for (const [key] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.delete(key);
+    if (hash === undefined) {
+      this.entries.delete(kvKey);
+      return;
     }
-  }
-
-  delete(kvKey: string): void {
-    const memo = this.entries.get(kvKey);
-    if (!memo) return;
-    this.bytes -= memo.size;
-    this.entries.delete(kvKey);
+    this.entries.set(kvKey, { hash, entry: { ...entry, value: cloneValue(entry.value) } }, size);
   }
 }
 

@@ -1,9 +1,10 @@
 /**
- * The L1 — copies of entries in the colo's Cache API in front of KV — inside
- * workerd with Miniflare's real Cache API, KV and coordinator: what a hit costs
- * in KV reads, that a copy is decided exactly as a KV read (never fresh once
- * invalidated, never past `expire`), that copies of two namespaces never mix,
- * and that a failing or slow Cache API is a KV read, never an error.
+ * The L1 — copies of entries in an isolate's memory and in the colo's Cache
+ * API, in front of KV — inside workerd with Miniflare's real Cache API, KV and
+ * coordinator: what a hit costs in KV reads, that a copy is decided exactly as
+ * a KV read (never fresh once invalidated, never past `expire`), that a memory
+ * copy serves only while fresh, that copies of two namespaces never mix, and
+ * that a failing or slow Cache API is a KV read, never an error.
  * (test/scale/races.test.ts runs the L1 under lagging KV reads.)
  */
 import { env } from "cloudflare:test";
@@ -102,7 +103,7 @@ describe("the L1 in the colo's Cache API", () => {
     expect(await t.entryReads("/short")).toBe(1);
   });
 
-  it("a store in this colo replaces the copy at once: the new version, without a KV read", async () => {
+  it("a store in this colo replaces the colo's copy at once; an isolate's own fresh copy within memorySeconds", async () => {
     const t = setup();
     const writer = t.make();
     await writer.set("/v", page("<p>v1</p>"), { cacheControl: { revalidate: 3600 } });
@@ -111,8 +112,63 @@ describe("the L1 in the colo's Cache API", () => {
     t.clock.advance(2_000);
     await writer.set("/v", page("<p>v2</p>"), { cacheControl: { revalidate: 3600 } });
     t.counting.reset();
+    // An isolate that holds no copy of its own sees the new version at once, from the colo.
+    expect(htmlOf(await t.make().get("/v"))).toBe("<p>v2</p>");
+    // The reader's own copy (v1, still fresh) is good for up to 5 s from when it read it; then the colo's.
+    expect(htmlOf(await reader.get("/v"))).toBe("<p>v1</p>");
+    t.clock.advance(3_000);
     expect(htmlOf(await reader.get("/v"))).toBe("<p>v2</p>");
     expect(await t.entryReads("/v")).toBe(0);
+  });
+
+  it("an isolate's memory copy serves only while fresh: stale or invalidated, the colo's newer copy is read", async () => {
+    const t = setup();
+    const writer = t.make();
+    await writer.set("/m", page("<p>v1</p>"), { cacheControl: { revalidate: 2 }, tags: ["m"] });
+    await writer.invalidate("unrelated");
+    const reader = t.make();
+    expect(htmlOf(await reader.get("/m"))).toBe("<p>v1</p>");
+    // Past revalidate another isolate regenerates; the reader's memory copy is stale, so it reads through.
+    t.clock.advance(2_500);
+    await writer.set("/m", page("<p>v2</p>"), { cacheControl: { revalidate: 60 }, tags: ["m"] });
+    const after = await reader.get("/m");
+    expect(htmlOf(after)).toBe("<p>v2</p>");
+    expect(after?.cacheState).toBeUndefined();
+    // Invalidated (stale now): the memory copy is not served fresh; the colo's copy, decided stale, is.
+    t.clock.advance(1_000);
+    await writer.invalidate("m", {});
+    t.clock.advance(5_000); // the reader's clock refresh is due
+    await reader.get("/m");
+    await t.settle();
+    expect((await reader.get("/m"))?.cacheState).toBe("stale");
+    expect(await t.entryReads("/m")).toBe(0);
+  });
+
+  it("a memory copy whose buffer a caller transferred away is dropped, not served empty", async () => {
+    const t = setup();
+    await t.make().set("/moved", page("<p>moved</p>"), { cacheControl: { revalidate: 3600 } });
+    const reader = t.make();
+    const first = await reader.getEncoded("/moved");
+    const html = first!.part("html")!;
+    expect(html.bytes.byteLength).toBeGreaterThan(0);
+    (html.bytes.buffer as ArrayBuffer & { transfer(): ArrayBuffer }).transfer(); // detaches the buffer the memory copy shares
+    const again = await reader.get("/moved");
+    expect(htmlOf(again)).toBe("<p>moved</p>");
+    const encoded = await reader.getEncoded("/moved");
+    expect(encoded!.part("html")!.bytes.byteLength).toBeGreaterThan(0);
+    expect(t.errors).toEqual([]);
+  });
+
+  it("l1.memorySeconds: 0 turns the isolate's tier off; a bad value is a coded error", async () => {
+    const t = setup();
+    const writer = t.make();
+    await writer.set("/n", page("<p>v1</p>"), { cacheControl: { revalidate: 3600 } });
+    const reader = t.make({ l1: { memorySeconds: 0 } });
+    expect(htmlOf(await reader.get("/n"))).toBe("<p>v1</p>");
+    await writer.set("/n", page("<p>v2</p>"), { cacheControl: { revalidate: 3600 } });
+    expect(htmlOf(await reader.get("/n"))).toBe("<p>v2</p>"); // no memory copy: the colo's new copy at once
+    expect(() => t.make({ l1: { memorySeconds: -1 } })).toThrow(/ERR_OPTION_INVALID.*l1\.memorySeconds -1/);
+    expect(() => t.make({ l1: { memorySeconds: Number.NaN } })).toThrow(/l1\.memorySeconds/);
   });
 
   it("copies of two namespaces never mix: each is keyed under its coordinator's id or its scope", async () => {
@@ -145,9 +201,10 @@ describe("the L1 in the colo's Cache API", () => {
       const writer = t.make();
       await writer.set("/broken", page(), { cacheControl: { revalidate: 3600 }, tags: ["x"] });
       await writer.invalidate("unrelated");
-      const reader = t.make();
-      for (let i = 0; i < 3; i++) expect(htmlOf(await reader.get("/broken"))).toBe("<p>page</p>");
+      // Three isolates (none holds a copy of its own): each reads KV.
+      for (let i = 0; i < 3; i++) expect(htmlOf(await t.make().get("/broken"))).toBe("<p>page</p>");
       expect(await t.entryReads("/broken")).toBe(3);
+      const reader = t.make();
       await reader.invalidate("x");
       expect(await reader.get("/broken")).toBeNull();
       await t.settle();

@@ -28,6 +28,8 @@ const UNTIL = "x-edge-isr-until";
 export interface ColoCopy {
   bytes: Uint8Array<ArrayBuffer>;
   headers: Headers;
+  /** When the copy stops being good, ms on the handler's clock. */
+  until: number;
 }
 
 export interface ColoCacheOptions {
@@ -74,7 +76,7 @@ export class ColoCache {
         await response.body?.cancel();
         return undefined;
       }
-      return { bytes: new Uint8Array(await response.arrayBuffer()), headers: response.headers };
+      return { bytes: new Uint8Array(await response.arrayBuffer()), headers: response.headers, until };
     });
   }
 
