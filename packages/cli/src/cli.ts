@@ -8,7 +8,7 @@
  */
 import { Command } from "commander";
 import { CliError, exitCodeOf, formatError } from "./errors.js";
-import { addTargetOptions, type TargetFlags } from "./target-flags.js";
+import { addPathChoiceOptions, addTargetOptions, type TargetFlags } from "./target-flags.js";
 import { vinextCommand } from "./commands/vinext.js";
 import { handleInterrupts, interruptible } from "./interrupt.js";
 import type { KVTarget } from "./kv/target.js";
@@ -115,18 +115,17 @@ const workerOption = [
 ] as const;
 
 addTargetOptions(
-  program
-    .command("prerender")
-    .description("render the app's static pages with its own built Worker and store them in KV")
-    .option("--worker <path>", "the built Worker's wrangler.json (default: dist/*/wrangler.json, as vite build writes it)")
-    .option(
-      "--url <origin>",
-      "prerender through a running server (vite dev, wrangler dev) whose Worker has EDGE_ISR_PRERENDER_TOKEN; export the same token",
-    )
-    .option("--routes <file>", "render these paths instead (one per line, or a JSON array)")
-    .option("--from-traffic <file>", "choose paths from a request log or analytics export (path,count per line, or JSON)")
-    .option("--coverage <share>", "with --from-traffic: the fewest paths covering this share of requests", "0.9")
-    .option("--concurrency <n>", "pages rendered at once", "8")
+  addPathChoiceOptions(
+    program
+      .command("prerender")
+      .description("render the app's static pages with its own built Worker and store them in KV")
+      .option("--worker <path>", "the built Worker's wrangler.json (default: dist/*/wrangler.json, as vite build writes it)")
+      .option(
+        "--url <origin>",
+        "prerender through a running server (vite dev, wrangler dev) whose Worker has EDGE_ISR_PRERENDER_TOKEN; export the same token",
+      ),
+    "of the Worker's static pages",
+  )
     .option("--build-id <id>", "store under this build id (default: the Worker's own)")
     .option("--dry-run", "list what would be rendered and stored; write nothing")
     .option("--resume", "skip pages already stored for this build")

@@ -6,7 +6,7 @@
 import { Command } from "commander";
 import { CliError } from "../errors.js";
 import { CliLimits } from "../limits.js";
-import { addTargetOptions, type TargetFlags } from "../target-flags.js";
+import { addPathChoiceOptions, addTargetOptions, type TargetFlags } from "../target-flags.js";
 // Types only: the commands' code (Miniflare, the cache handler, the Cloudflare client) loads when one runs.
 import type { MigrateResult } from "./vinext-migrate.js";
 
@@ -22,20 +22,19 @@ export function vinextCommand(): Command {
     "a vinext app on @edge-isr/kv-cache-handler/vinext: prerender its pages, migrate vinext's KV cache",
   );
 
-  vinext
-    .command("prerender")
-    .description(
-      "store the app's static pages through a server running its build (vinext finds the pages; its Worker renders and stores them)",
-    )
-    .requiredOption(
-      "--url <origin>",
-      "the server running the app's build: vite preview (local KV), or a staged/deployed Worker (its namespace)",
-    )
-    .option("--root <dir>", "the vinext app (its dist/server and routes)", ".")
-    .option("--routes <file>", "render these paths instead of vinext's discovery (one per line, or a JSON array)")
-    .option("--from-traffic <file>", "choose paths from a request log or analytics export (path,count per line, or JSON)")
-    .option("--coverage <share>", "with --from-traffic: the fewest paths covering this share of requests", "0.9")
-    .option("--concurrency <n>", "pages rendered at once", "8")
+  addPathChoiceOptions(
+    vinext
+      .command("prerender")
+      .description(
+        "store the app's static pages through a server running its build (vinext finds the pages; its Worker renders and stores them)",
+      )
+      .requiredOption(
+        "--url <origin>",
+        "the server running the app's build: vite preview (local KV), or a staged/deployed Worker (its namespace)",
+      )
+      .option("--root <dir>", "the vinext app (its dist/server and routes)", "."),
+    "of vinext's discovery",
+  )
     .option("--dry-run", "list the pages that would be rendered; request none")
     .option("--no-verify", "do not read each page back as a HIT")
     .addHelpText(
