@@ -92,7 +92,7 @@ const GROUPS: { title: string; variants: CpuVariant[] }[] = [
     variants: ["replayed KV.get + Response", "HIT, replayed KV"],
   },
 ];
-const ROUNDS = 7;
+const ROUNDS = 15;
 const PER_ROUND = 300;
 if (workerd) {
   const prefix = `cpu-${Date.now()}/`;
@@ -114,11 +114,12 @@ if (workerd) {
     console.log(`\n${group.title}, median of ${ROUNDS} rounds × ${PER_ROUND}\n`);
     const base = median(samples.get(group.variants[0]!)!);
     table(
-      ["path", "µs CPU", `over ${group.variants[0]}`, "×"],
+      ["path", "µs CPU", "rounds' range", `over ${group.variants[0]}`, "×"],
       group.variants.map((v) => {
-        const m = median(samples.get(v)!);
+        const xs = samples.get(v)!;
+        const m = median(xs);
         cpu[v] = m;
-        return [v, fmt(m, 1), fmt(m - base, 1), fmt(m / base, 2)];
+        return [v, fmt(m, 1), `${fmt(Math.min(...xs), 0)}–${fmt(Math.max(...xs), 0)}`, fmt(m - base, 1), fmt(m / base, 2)];
       }),
     );
   }
