@@ -6,7 +6,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EMPTY_RECORD, type TagRecord, applyInvalidation, mergeRecords, recordState, settle } from "../src/clock/record.js";
-import { CorruptSnapshot, SnapshotLimits, buildSnapshot, decodeSnapshot, emptyBuckets, snapshotState } from "../src/clock/snapshot.js";
+import {
+  CorruptSnapshot,
+  SnapshotLimits,
+  buildSnapshot,
+  compareSnapshots,
+  decodeSnapshot,
+  emptyBuckets,
+  snapshotState,
+} from "../src/clock/snapshot.js";
 import { invalidationOf } from "../src/handler.js";
 
 const T = 1_800_000_000_000;
@@ -108,6 +116,20 @@ describe("clock snapshots", () => {
     expect(snapshotState(snap, ["BBBBBB"], T - 1, T + 20)).toBe("stale");
     expect(snapshotState(snap, ["BBBBBB"], T - 1, T + 60_000)).toBe("expired");
     expect(snapshotState(snap, ["DDDDDD"], T - 1, T + 20)).toBe("fresh");
+  });
+
+  it("carries the coordinator's sequence, which orders snapshots built in the same millisecond", () => {
+    const build = (sequence?: number) =>
+      decodeSnapshot(
+        buildSnapshot({ records: [], buckets: emptyBuckets(), publishedAt: T, absorbedAt: T, complete: true, sequence }).bytes,
+      );
+    const [older, newer, unknown] = [build(7), build(8), build()];
+    expect([older.sequence, newer.sequence, unknown.sequence]).toEqual([7, 8, 0]);
+    expect(compareSnapshots(newer, older)).toBeGreaterThan(0);
+    expect(compareSnapshots(older, newer)).toBeLessThan(0);
+    // Without a sequence on both sides (a snapshot from before it existed), publish time decides.
+    expect(compareSnapshots(unknown, newer)).toBe(0);
+    expect(compareSnapshots({ sequence: 0, publishedAt: T + 1 }, newer)).toBeGreaterThan(0);
   });
 
   it("stays within 64 KiB for 100,000 invalidations and never reads an invalidated entry as fresher", () => {

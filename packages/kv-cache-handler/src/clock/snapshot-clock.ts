@@ -27,7 +27,7 @@ import { Flights } from "./flights.js";
 import type { KVRecords } from "./kv-records.js";
 import { type Invalidation, type TagRecord, applyInvalidation, recordState, worse } from "./record.js";
 import type { ClockDeps, InvalidationPath, RecordClock, TagClock } from "./record-clock.js";
-import { type Snapshot, decodeSnapshot, snapshotVerdict } from "./snapshot.js";
+import { type Snapshot, compareSnapshots, decodeSnapshot, snapshotVerdict } from "./snapshot.js";
 
 /**
  * A folded (bucket) invalidation this recent is taken at its word; older ones
@@ -126,9 +126,10 @@ export class SnapshotClock implements TagClock {
     for (const hash of hashes) this.remember(hash, inv, now);
     try {
       const bytes = await this.deps.coordinator.invalidate(hashes, inv);
-      this.adopt(decodeSnapshot(bytes), now);
-      // Other isolates of this colo read it from here before KV has it.
-      await this.deps.colo.put("clock", bytes).catch(() => {});
+      const snapshot = decodeSnapshot(bytes);
+      this.adopt(snapshot, now);
+      // Other isolates of this colo read it from here before KV has it (unless a newer one got there first).
+      await this.fillColo(bytes, snapshot);
       return { via: "coordinator", failed: 0 };
     } catch (error) {
       this.deps.report(
@@ -161,7 +162,7 @@ export class SnapshotClock implements TagClock {
   }
 
   private adopt(snapshot: Snapshot, now: number): void {
-    if (!this.snapshot || snapshot.publishedAt >= this.snapshot.publishedAt) this.snapshot = snapshot;
+    if (!this.snapshot || compareSnapshots(snapshot, this.snapshot) >= 0) this.snapshot = snapshot;
     this.none = false;
     this.fetchedAt = now;
   }
@@ -213,14 +214,16 @@ export class SnapshotClock implements TagClock {
   }
 
   /**
-   * Puts a snapshot read from KV into the colo's cache (a local write: the next
-   * fresh isolate here pays no KV read), unless a newer one got there first —
-   * KV's edge copy may lag what an invalidating isolate put there.
+   * Puts a snapshot into the colo's cache (a local write: the next fresh
+   * isolate here pays no KV read), unless one at least as new got there first:
+   * KV's edge copy may lag what an invalidating isolate put there, and isolates
+   * invalidating at once get their answers in any order (the sequence orders
+   * snapshots built in the same millisecond).
    */
   private async fillColo(bytes: Uint8Array, snapshot: Snapshot): Promise<void> {
     try {
       const there = await this.deps.colo.get("clock");
-      if (there && decodeSnapshot(there).publishedAt >= snapshot.publishedAt) return;
+      if (there && compareSnapshots(decodeSnapshot(there), snapshot) >= 0) return;
       await this.deps.colo.put("clock", bytes);
     } catch {
       // The colo's cache is an optimization only.

@@ -20,7 +20,7 @@
  *          8  publishedAt   f64, ms
  *         16  absorbedAt    f64, ms: per-tag records written up to then are included
  *         24  exact count   u32
- *         28  0             u32
+ *         28  sequence      u32: the coordinator's change count when built (0: unknown, as in older snapshots)
  *         32  buckets       2^bits × (stale u32, expired u32), whole seconds rounded up
  *          …  exact         per record, sorted by tag hash: 6-byte tag hash, u8 flags, s f64,
  *                           [w f64 unless flag 1: w = s, or flag 4: w = 0], [fx f64, fa f64 if flag 2]
@@ -50,6 +50,8 @@ const W_ZERO = 4;
 
 export interface Snapshot {
   publishedAt: number;
+  /** The coordinator's change count when it was built: of two snapshots, the higher includes the other (0: unknown). */
+  sequence: number;
   absorbedAt: number;
   /** Every per-tag record in KV is included (nothing left from the KV-only path to absorb). */
   complete: boolean;
@@ -238,6 +240,8 @@ export interface SnapshotInput {
   buckets: Uint32Array;
   bucketBits?: number;
   publishedAt: number;
+  /** The coordinator's change count (see `Snapshot.sequence`). Default 0. */
+  sequence?: number;
   absorbedAt: number;
   complete: boolean;
   maxBytes?: number;
@@ -275,6 +279,7 @@ export function buildSnapshot(input: SnapshotInput): { bytes: Uint8Array<ArrayBu
   view.setFloat64(8, input.publishedAt, true);
   view.setFloat64(16, input.absorbedAt, true);
   view.setUint32(24, kept, true);
+  view.setUint32(28, (input.sequence ?? 0) >>> 0, true);
   if (LITTLE_ENDIAN) bytes.set(new Uint8Array(buckets.buffer, buckets.byteOffset, buckets.byteLength), HEADER);
   else for (let i = 0; i < buckets.length; i++) view.setUint32(HEADER + i * 4, buckets[i]!, true);
   let offset = HEADER + buckets.byteLength;
@@ -305,6 +310,16 @@ function compareBytes(bytes: Uint8Array, a: number, b: number): number {
     if (d !== 0) return d;
   }
   return 0;
+}
+
+/**
+ * Orders two snapshots of one coordinator: by sequence when both carry one
+ * (snapshots built in the same millisecond still differ), else by publish time.
+ * Positive when `a` is the newer.
+ */
+export function compareSnapshots(a: Pick<Snapshot, "sequence" | "publishedAt">, b: Pick<Snapshot, "sequence" | "publishedAt">): number {
+  if (a.sequence > 0 && b.sequence > 0 && a.sequence !== b.sequence) return a.sequence - b.sequence;
+  return a.publishedAt - b.publishedAt;
 }
 
 /** Decodes a snapshot; throws {@link CorruptSnapshot} for anything that is not a whole one. */
@@ -349,6 +364,7 @@ export function decodeSnapshot(input: ArrayBuffer | Uint8Array): Snapshot {
   if (offset !== bytes.byteLength) throw new CorruptSnapshot(`snapshot is ${bytes.byteLength} bytes, its records describe ${offset}`);
   return {
     publishedAt: view.getFloat64(8, true),
+    sequence: view.getUint32(28, true),
     absorbedAt: view.getFloat64(16, true),
     complete: (view.getUint8(5) & 1) === 1,
     bucketBits: bits,

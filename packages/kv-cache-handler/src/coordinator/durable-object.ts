@@ -339,6 +339,7 @@ export class EdgeIsrCoordinator {
       ),
       buckets: this.buckets(),
       publishedAt: at,
+      sequence: Number(this.meta("version") ?? 0),
       absorbedAt: Number(this.meta("pollAt") ?? 0) - CoordinatorLimits.pollIntervalMs,
       complete: this.meta("complete") === 1,
     });
