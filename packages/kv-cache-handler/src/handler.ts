@@ -377,10 +377,10 @@ export class KVCacheHandler implements CacheHandler {
       const { bytes, md, derived } = found;
       let state: Lifespan = lifespan(md, now, ctx?.revalidate);
       if (state !== "expired") state = worse(state, await this.tagState(key, md, bytes, softTags, clockReady, now));
-      // A copy in this isolate's memory serves only while fresh: past that, what the colo and KV hold decides.
-      if (found.memory && state !== "fresh") {
-        this.l1!.forget(kvKey);
-        continue;
+      // This isolate keeps a copy in memory only while it is fresh: past that, what the colo and KV hold decides.
+      if (state !== "fresh") {
+        this.l1?.forget(kvKey);
+        if (found.memory) continue;
       }
       if (state === "expired") return null;
       return { key, kvKey, bytes, md, state, now, derived };

@@ -91,15 +91,13 @@ export class EntryL1 {
         return { bytes: mine.bytes, md: mine.md, memory: true, derived: mine.derived };
       }
     }
-    const copy = await this.colo.read(keyOf(kvKey));
+    const copy = await this.readColo(kvKey);
     if (!copy) return undefined;
-    const md = parseMetadata(parseJSON(copy.headers.get(METADATA)));
-    if (!md) return undefined;
-    const derived = this.keep(kvKey, copy.bytes, md, Math.min(copy.until, now + this.memoryMs));
-    return { bytes: copy.bytes, md, memory: false, derived };
+    const derived = this.keep(kvKey, copy.bytes, copy.md, Math.min(copy.until, now + this.memoryMs));
+    return { bytes: copy.bytes, md: copy.md, memory: false, derived };
   }
 
-  /** Drops this isolate's copy (it no longer decides as fresh): the next read goes to the colo and KV. */
+  /** Drops this isolate's copy (it does not decide as fresh): the next read goes to the colo and KV. */
   forget(kvKey: string): void {
     this.memory.delete(kvKey);
   }
@@ -121,9 +119,8 @@ export class EntryL1 {
   async fillColo(kvKey: string, bytes: Uint8Array, md: EntryMetadata, now: number): Promise<void> {
     const ttl = this.ttl(md, now);
     if (ttl < 1) return;
-    const there = await this.colo.read(keyOf(kvKey));
-    const thereMd = there && parseMetadata(parseJSON(there.headers.get(METADATA)));
-    if (thereMd && thereMd.m >= md.m) return;
+    const there = await this.readColo(kvKey);
+    if (there && there.md.m >= md.m) return;
     await this.colo.write(keyOf(kvKey), bytes, ttl, { [METADATA]: JSON.stringify(md) });
   }
 
@@ -136,6 +133,13 @@ export class EntryL1 {
     }
     this.keep(kvKey, bytes, md, now + Math.min(ttl * 1000, this.memoryMs));
     await this.colo.write(keyOf(kvKey), bytes, ttl, { [METADATA]: JSON.stringify(md) });
+  }
+
+  /** The colo's copy with its metadata, unless missing, past its time, not ours, or the Cache API failed. */
+  private async readColo(kvKey: string): Promise<{ bytes: Uint8Array<ArrayBuffer>; md: EntryMetadata; until: number } | undefined> {
+    const copy = await this.colo.read(keyOf(kvKey));
+    const md = copy && parseMetadata(parseJSON(copy.headers.get(METADATA)));
+    return md ? { bytes: copy!.bytes, md, until: copy!.until } : undefined;
   }
 
   private keep(kvKey: string, bytes: Uint8Array<ArrayBuffer>, md: EntryMetadata, until: number): Derived | undefined {
