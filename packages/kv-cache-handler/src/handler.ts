@@ -16,10 +16,10 @@ import { SnapshotClock } from "./clock/snapshot-clock.js";
 import { SNAPSHOT_KEY } from "./coordinator/durable-object.js";
 import { CoordinatorClient, type DurableObjectNamespaceLike } from "./coordinator/protocol.js";
 import { withDeadlines } from "./deadline.js";
-import { DecodedMemo } from "./memo.js";
+import { type Derived, ReadMemo } from "./memo.js";
 import { EdgeIsrCacheError, quoteKey } from "./errors.js";
 import { kvKeyFor } from "./keys.js";
-import { type Derived, EntryL1, type L1Copy } from "./l1.js";
+import { EntryL1, type L1Copy } from "./l1.js";
 import { HandlerLimits, KVLimits } from "./limits.js";
 import { buildMetadata, lifespan, parseMetadata, type EntryMetadata, type Lifespan } from "./metadata.js";
 import { RegenerationLeases } from "./regeneration.js";
@@ -104,8 +104,9 @@ export interface KVCacheHandlerOptions {
   /** Where warnings and errors are logged. Default `console`. */
   logger?: Pick<Console, "warn" | "error">;
   /**
-   * Bytes of decoded entries kept per isolate and reused when a read returns
-   * the same bytes (checked by content hash on every read). Default 8 MiB; 0 disables.
+   * Bytes kept per isolate of the entries it read — the stored bytes once
+   * checked, their parts, the decoded value — reused when a read names the
+   * same content hash (checked on every read). Default 8 MiB; 0 disables.
    */
   memoBytes?: number;
 }
@@ -123,7 +124,7 @@ interface Lookup {
   md: EntryMetadata;
   state: "fresh" | "stale";
   now: number;
-  /** What was worked out from these bytes before, when they are an L1 copy kept in memory. */
+  /** What was worked out from these bytes, kept with them (absent for this isolate's queued write). */
   derived?: Derived;
 }
 
@@ -157,7 +158,7 @@ export class KVCacheHandler implements CacheHandler {
   private readonly kv: KVNamespaceLike;
   private readonly writer: KeyWriter;
   private readonly clock: TagClock;
-  private readonly memo: DecodedMemo;
+  private readonly memo: ReadMemo;
   /** The colo's copies of entries, when on (see `l1`). */
   private readonly l1: EntryL1 | undefined;
   /** Regeneration leases of the coordinator, when there is one. */
@@ -196,7 +197,7 @@ export class KVCacheHandler implements CacheHandler {
       );
     }
     this.now = options.now ?? Date.now;
-    this.memo = new DecodedMemo(options.memoBytes ?? DEFAULT_MEMO_BYTES);
+    this.memo = new ReadMemo(options.memoBytes ?? DEFAULT_MEMO_BYTES);
     this.logger = options.logger ?? console;
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     this.writer = new KeyWriter(this.kv, {
@@ -262,7 +263,7 @@ export class KVCacheHandler implements CacheHandler {
         `l1.memorySeconds ${String(memorySeconds).slice(0, 40)} must be 0 (off) or a positive number of seconds`,
       );
     }
-    return new EntryL1(colo, { memorySeconds: Math.min(memorySeconds, colo.seconds), memoryBytes: L1_MEMORY_BYTES });
+    return new EntryL1(colo, this.memo, { memorySeconds: Math.min(memorySeconds, colo.seconds), memoryBytes: L1_MEMORY_BYTES });
   }
 
   /** Keeps background work alive (ctx.waitUntil) or lets it run. */
@@ -305,13 +306,14 @@ export class KVCacheHandler implements CacheHandler {
    * expired entry, and whenever KV fails or the stored bytes do not check out.
    */
   async get(key: string, ctx?: GetContext): Promise<CacheHandlerValue | null> {
+    let hit: Lookup | null = null;
     try {
-      const hit = await this.lookup(key, ctx);
+      hit = await this.lookup(key, ctx);
       if (!hit) return null;
       const entry = await this.decode(hit);
       return this.result(hit, entry.value, entry.cacheControl, entry.tags);
     } catch (error) {
-      this.readFailed(key, error);
+      this.readFailed(key, error, hit);
       return null;
     }
   }
@@ -323,9 +325,11 @@ export class KVCacheHandler implements CacheHandler {
    * against their CRC-32 when read; gzip parts are checked by whoever inflates them.
    */
   async getEncoded(key: string, ctx?: GetContext): Promise<EncodedValue | null> {
+    let hit: Lookup | null = null;
     try {
-      const hit = await this.lookup(key, ctx);
+      hit = await this.lookup(key, ctx);
       if (!hit) return null;
+      const found = hit;
       const derived = hit.derived;
       const { header, parts } = derived?.parts ?? readParts(hit.bytes);
       if (derived) derived.parts ??= { header, parts };
@@ -346,17 +350,17 @@ export class KVCacheHandler implements CacheHandler {
             try {
               verifyPart(part);
             } catch (error) {
-              this.readFailed(key, error);
+              this.readFailed(key, error, found);
               throw error;
             }
             if (derived) (derived.verified ??= new Set()).add(name);
           }
           return { bytes: part.bytes, gzip: part.gzip, rawBytes: part.rawBytes };
         },
-        decode: async () => (await this.decode(hit)).value,
+        decode: async () => (await this.decode(found)).value,
       };
     } catch (error) {
-      this.readFailed(key, error);
+      this.readFailed(key, error, hit);
       return null;
     }
   }
@@ -388,7 +392,7 @@ export class KVCacheHandler implements CacheHandler {
   }
 
   /** The entry's bytes and metadata: this isolate's queued write, else an L1 copy, else KV (then kept in the L1). */
-  private async find(kvKey: string, now: number, memory: boolean): Promise<(Omit<L1Copy, "memory"> & { memory?: boolean }) | null> {
+  private async find(kvKey: string, now: number, memory: boolean): Promise<(Omit<L1Copy, "memory" | "derived"> & Partial<L1Copy>) | null> {
     const pending = this.writer.pending(kvKey);
     if (pending) {
       if (pending.type === "delete") return null;
@@ -399,15 +403,15 @@ export class KVCacheHandler implements CacheHandler {
     if (copy) return copy;
     const read = await this.read(kvKey);
     if (!read?.value) return null;
-    const bytes = new Uint8Array(read.value);
     const md = parseMetadata(read.metadata);
     if (!md) throw new CorruptEntry("its KV metadata is missing or not edge-isr's");
+    // The same content hash as a read before: the bytes already checked, their parts already parsed.
+    const { bytes, derived } = this.memo.adopt(kvKey, new Uint8Array(read.value), md);
     if (this.l1 && lifespan(md, now) !== "expired") {
-      const derived = this.l1.keepRead(kvKey, bytes, md, now);
+      this.l1.keepRead(kvKey, bytes, md, derived, now);
       this.background(this.l1.fillColo(kvKey, bytes, md, now));
-      return { bytes, md, derived };
     }
-    return { bytes, md };
+    return { bytes, md, derived };
   }
 
   /**
@@ -446,12 +450,18 @@ export class KVCacheHandler implements CacheHandler {
 
   /** Decodes a looked-up entry, reusing this isolate's decoded copy when the bytes are the same. */
   private async decode(hit: Lookup): Promise<StoredEntry> {
-    const memoized = this.memo.get(hit.kvKey, hit.md.h);
+    const memoized = this.memo.decoded(hit.kvKey, hit.md.h);
     if (memoized) return memoized;
-    const entry = await decodeEntry(hit.bytes);
-    if (entry.key !== hit.key) throw new CorruptEntry(`it belongs to key ${quoteKey(entry.key)}`);
-    if (entry.lastModified !== hit.md.m) throw new CorruptEntry("its metadata and value disagree");
-    this.memo.set(hit.kvKey, hit.md.h, entry, hit.md.w ?? hit.bytes.byteLength);
+    let entry: StoredEntry;
+    try {
+      entry = await decodeEntry(hit.bytes);
+      if (entry.key !== hit.key) throw new CorruptEntry(`it belongs to key ${quoteKey(entry.key)}`);
+      if (entry.lastModified !== hit.md.m) throw new CorruptEntry("its metadata and value disagree");
+    } catch (error) {
+      if (error instanceof CorruptEntry) this.distrust(hit.kvKey);
+      throw error;
+    }
+    this.memo.keepDecoded(hit.kvKey, hit.md.h, entry, hit.md.w ?? hit.bytes.byteLength);
     return entry;
   }
 
@@ -472,8 +482,15 @@ export class KVCacheHandler implements CacheHandler {
     return result;
   }
 
-  private readFailed(key: string, error: unknown): void {
+  /** Bytes that did not check out are kept nowhere in this isolate: the next read asks KV (or the colo) again. */
+  private distrust(kvKey: string): void {
+    this.memo.forget(kvKey);
+    this.l1?.forget(kvKey);
+  }
+
+  private readFailed(key: string, error: unknown, hit?: Lookup | null): void {
     if (error instanceof CorruptEntry) {
+      if (hit) this.distrust(hit.kvKey);
       this.report(new EdgeIsrCacheError("ERR_ENTRY_CORRUPT", `entry ${quoteKey(key)} reads as a miss: ${error.message}`, { key }));
     } else {
       this.report(

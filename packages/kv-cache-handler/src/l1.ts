@@ -27,28 +27,18 @@
 import { parseMetadata, type EntryMetadata } from "./metadata.js";
 import type { ColoCache } from "./clock/colo-cache.js";
 import { SizedLRU } from "./lru.js";
-import type { Header, StoredPart } from "./codec.js";
+import type { Derived, ReadMemo } from "./memo.js";
 
 /** Header holding the entry's KV metadata (JSON, ≤ 1 KiB). */
 const METADATA = "x-edge-isr-metadata";
-
-/**
- * What the handler worked out from a copy kept in memory (its parts, which of
- * them passed their CRC-32), kept with it: the same bytes are not parsed or
- * checked again while the copy lives.
- */
-export interface Derived {
-  parts?: { header: Header; parts: StoredPart[] };
-  verified?: Set<string>;
-}
 
 export interface L1Copy {
   bytes: Uint8Array<ArrayBuffer>;
   md: EntryMetadata;
   /** From this isolate's memory: the handler serves it only while it decides as fresh (else `forget`, read through). */
   memory: boolean;
-  /** Kept with the copy in memory, when it is there. */
-  derived?: Derived;
+  /** What was worked out from the bytes (kept with them in this isolate's memo). */
+  derived: Derived;
 }
 
 interface MemoryCopy {
@@ -72,6 +62,8 @@ export class EntryL1 {
 
   constructor(
     private readonly colo: ColoCache,
+    /** Where copies read from the colo meet what this isolate already checked of the same bytes. */
+    private readonly memo: ReadMemo,
     options: EntryL1Options,
   ) {
     this.memoryMs = options.memorySeconds * 1000;
@@ -93,8 +85,9 @@ export class EntryL1 {
     }
     const copy = await this.readColo(kvKey);
     if (!copy) return undefined;
-    const derived = this.keep(kvKey, copy.bytes, copy.md, Math.min(copy.until, now + this.memoryMs));
-    return { bytes: copy.bytes, md: copy.md, memory: false, derived };
+    const { bytes, derived } = this.memo.adopt(kvKey, copy.bytes, copy.md);
+    this.keep(kvKey, bytes, copy.md, derived, Math.min(copy.until, now + this.memoryMs));
+    return { bytes, md: copy.md, memory: false, derived };
   }
 
   /** Drops this isolate's copy (it does not decide as fresh): the next read goes to the colo and KV. */
@@ -102,13 +95,10 @@ export class EntryL1 {
     this.memory.delete(kvKey);
   }
 
-  /**
-   * Keeps what KV answered: in memory at once (the answer: what is kept with
-   * it), and (`fillColo`, for the background) in the colo.
-   */
-  keepRead(kvKey: string, bytes: Uint8Array<ArrayBuffer>, md: EntryMetadata, now: number): Derived | undefined {
+  /** Keeps what KV answered in memory at once (`fillColo`, for the background, keeps it in the colo). */
+  keepRead(kvKey: string, bytes: Uint8Array<ArrayBuffer>, md: EntryMetadata, derived: Derived, now: number): void {
     const ttl = this.ttl(md, now);
-    return ttl < 1 ? undefined : this.keep(kvKey, bytes, md, now + Math.min(ttl * 1000, this.memoryMs));
+    if (ttl >= 1) this.keep(kvKey, bytes, md, derived, now + Math.min(ttl * 1000, this.memoryMs));
   }
 
   /**
@@ -131,7 +121,8 @@ export class EntryL1 {
       this.forget(kvKey);
       return this.colo.delete(keyOf(kvKey));
     }
-    this.keep(kvKey, bytes, md, now + Math.min(ttl * 1000, this.memoryMs));
+    const known = this.memo.adopt(kvKey, bytes, md);
+    this.keep(kvKey, known.bytes, md, known.derived, now + Math.min(ttl * 1000, this.memoryMs));
     await this.colo.write(keyOf(kvKey), bytes, ttl, { [METADATA]: JSON.stringify(md) });
   }
 
@@ -142,11 +133,9 @@ export class EntryL1 {
     return md ? { bytes: copy!.bytes, md, until: copy!.until } : undefined;
   }
 
-  private keep(kvKey: string, bytes: Uint8Array<ArrayBuffer>, md: EntryMetadata, until: number): Derived | undefined {
-    if (this.memoryMs <= 0 || bytes.byteLength !== md.z) return undefined; // `z` also tells a later read the bytes are whole
-    const derived: Derived = {};
+  private keep(kvKey: string, bytes: Uint8Array<ArrayBuffer>, md: EntryMetadata, derived: Derived, until: number): void {
+    if (this.memoryMs <= 0 || bytes.byteLength !== md.z) return; // `z` also tells a later read the bytes are whole
     this.memory.set(kvKey, { bytes, md, until, derived }, bytes.byteLength);
-    return derived;
   }
 
   /** Seconds a colo copy may live: the L1's own, cut to the entry's expiry (its `expire`, or a pre-clock expire mark). */

@@ -77,4 +77,52 @@ describe("getEncoded", () => {
     expect(await new KVCacheHandler(env.CACHE, { prefix, ...quiet }).get("/r")).toBeNull();
     expect(errors).toEqual(["ERR_ENTRY_CORRUPT", "ERR_ENTRY_CORRUPT"]);
   });
+
+  // An incompressible body is stored raw, with its CRC-32 (a gzip part is checked as it inflates).
+  const route = (body: Uint8Array) => ({ kind: "APP_ROUTE" as const, body: body.slice().buffer, status: 200, headers: {} });
+  const damageReadsOf = (counting: ReturnType<typeof setup>["counting"], kvKey: string) => {
+    counting.faults.read = (key, answer) => {
+      if (key !== kvKey || !(answer.value instanceof ArrayBuffer)) return answer;
+      const damaged = new Uint8Array(answer.value.slice(0));
+      damaged[damaged.length - 20]! ^= 0xff;
+      return { ...answer, value: damaged.buffer };
+    };
+  };
+
+  it("an isolate serves the bytes it checked again when a read names the same content hash (not a damaged copy of them)", async () => {
+    const { handler, prefix, counting, errors } = setup();
+    const body = crypto.getRandomValues(new Uint8Array(4096));
+    await handler.set("/same", route(body), { cacheControl: { revalidate: 60 }, tags: ["t"] });
+    const kvKey = await kvKeyFor(prefix, "/same");
+    // l1: false — every get reads KV; what this isolate keeps is the memo of checked bytes.
+    const reader = new KVCacheHandler(counting.kv, { prefix, l1: false, logger: { warn() {}, error() {} } });
+    expect((await reader.getEncoded("/same"))!.part("body")!.bytes).toEqual(body);
+    // KV now answers damaged bytes under the same metadata (same hash): the checked bytes are served instead.
+    damageReadsOf(counting, kvKey);
+    counting.reset();
+    const again = await reader.getEncoded("/same");
+    expect(counting.log).toContain(`reads ${kvKey}`); // still read: the read's metadata decides
+    expect(again!.part("body")!.bytes).toEqual(body);
+    // Another isolate, which never saw the whole bytes, refuses the damaged ones.
+    const quiet = { onError: (e: { code: string }) => errors.push(e.code), logger: { warn() {}, error() {} } };
+    const cold = await new KVCacheHandler(counting.kv, { prefix, l1: false, ...quiet }).getEncoded("/same");
+    expect(() => cold!.part("body")).toThrow(/CRC-32/);
+    expect(errors).toEqual(["ERR_ENTRY_CORRUPT"]);
+  });
+
+  it("bytes that fail their check are not kept: once KV answers whole bytes again, they are served", async () => {
+    const { handler, prefix, counting, errors } = setup();
+    const body = crypto.getRandomValues(new Uint8Array(4096));
+    await handler.set("/flaky", route(body), { cacheControl: { revalidate: 60 } });
+    const reader = new KVCacheHandler(counting.kv, { prefix, onError: (e) => errors.push(e.code), logger: { warn() {}, error() {} } });
+    damageReadsOf(counting, await kvKeyFor(prefix, "/flaky"));
+    const damaged = await reader.getEncoded("/flaky");
+    expect(() => damaged!.part("body")).toThrow(/CRC-32/);
+    expect(await reader.get("/flaky")).toBeNull();
+    expect(errors).toEqual(["ERR_ENTRY_CORRUPT", "ERR_ENTRY_CORRUPT"]);
+    counting.faults.read = undefined;
+    expect((await reader.getEncoded("/flaky"))!.part("body")!.bytes).toEqual(body);
+    const decoded = (await reader.get("/flaky"))?.value as { body: ArrayBuffer } | undefined;
+    expect(new Uint8Array(decoded!.body)).toEqual(body);
+  });
 });
