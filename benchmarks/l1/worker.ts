@@ -10,6 +10,7 @@
  *   POST /visible {refreshSeconds}                simulated ms from revalidateTag to the first non-fresh answer in another isolate
  */
 import { KVCacheHandler, type KVCacheHandlerOptions } from "../../packages/kv-cache-handler/src/index.js";
+import { withDeadlines } from "../../packages/kv-cache-handler/src/deadline.js";
 import { createISR } from "../../packages/runtime/src/index.js";
 import { countingKV } from "../../test/helpers/counting-kv.js";
 import { manualClock } from "../../test/helpers/clock.js";
@@ -128,15 +129,6 @@ function replayed(kv: KVNamespace): KVNamespace {
   } as unknown as KVNamespace;
 }
 
-/** A read raced against a timer, as the handler bounds each KV call: what a deadline alone costs. */
-function withDeadline<T>(work: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("the read took longer than 1,500 ms")), 1500);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
 /** What a CPU figure measures: a bare binding call, the handler's get, or a whole request through createISR. */
 export type CpuVariant =
   | "kv.get"
@@ -161,6 +153,9 @@ const cpuPage = realisticPage(20260401, 20_000, 0).html;
 const handlers = new Map<string, KVCacheHandler>();
 const isrs = new Map<string, ReturnType<typeof createISR<Env>>>();
 let replayKV: KVNamespace | undefined;
+let deadlineKV: KVNamespace | undefined;
+/** The handler's default deadlines (readTimeoutMs, writeTimeoutMs). */
+const DEADLINES = { readMs: 1500, writeMs: 10_000 };
 
 function handlerFor(env: Env, variant: string, prefix: string): KVCacheHandler {
   let h = handlers.get(prefix + variant);
@@ -206,8 +201,9 @@ async function cpu(env: Env, body: { variant: CpuVariant; n: number; prefix: str
     else if (variant === "caches.match") await (await cache.match("https://bench/x"))!.arrayBuffer();
     else if (variant.includes("Response")) {
       const kv = variant.includes("replayed") ? (replayKV ??= replayed(env.CACHE)) : env.CACHE;
-      const reading = kv.getWithMetadata(pageKey, { type: "arrayBuffer" });
-      const read = await (variant.includes("deadline") ? withDeadline(reading) : reading);
+      // With a deadline: the read bounded exactly as the handler bounds each KV call (what that alone costs).
+      const bounded = variant.includes("deadline") ? (deadlineKV ??= withDeadlines(env.CACHE, DEADLINES) as unknown as KVNamespace) : kv;
+      const read = await bounded.getWithMetadata(pageKey, { type: "arrayBuffer" });
       if (!read.value) throw new Error(`${variant}: no entry under ${pageKey}`);
       await new Response(read.value).arrayBuffer();
     } else if (variant.startsWith("HIT")) {

@@ -357,7 +357,15 @@ export class KVCacheHandler implements CacheHandler {
           }
           return { bytes: part.bytes, gzip: part.gzip, rawBytes: part.rawBytes };
         },
-        decode: async () => (await this.decode(found)).value,
+        // The caller gets the error; bytes that do not decode are not kept in this isolate.
+        decode: async () => {
+          try {
+            return (await this.decode(found)).value;
+          } catch (error) {
+            if (error instanceof CorruptEntry) this.distrust(found.kvKey);
+            throw error;
+          }
+        },
       };
     } catch (error) {
       this.readFailed(key, error, hit);
@@ -452,15 +460,9 @@ export class KVCacheHandler implements CacheHandler {
   private async decode(hit: Lookup): Promise<StoredEntry> {
     const memoized = this.memo.decoded(hit.kvKey, hit.md.h);
     if (memoized) return memoized;
-    let entry: StoredEntry;
-    try {
-      entry = await decodeEntry(hit.bytes);
-      if (entry.key !== hit.key) throw new CorruptEntry(`it belongs to key ${quoteKey(entry.key)}`);
-      if (entry.lastModified !== hit.md.m) throw new CorruptEntry("its metadata and value disagree");
-    } catch (error) {
-      if (error instanceof CorruptEntry) this.distrust(hit.kvKey);
-      throw error;
-    }
+    const entry = await decodeEntry(hit.bytes);
+    if (entry.key !== hit.key) throw new CorruptEntry(`it belongs to key ${quoteKey(entry.key)}`);
+    if (entry.lastModified !== hit.md.m) throw new CorruptEntry("its metadata and value disagree");
     this.memo.keepDecoded(hit.kvKey, hit.md.h, entry, hit.md.w ?? hit.bytes.byteLength);
     return entry;
   }

@@ -57,7 +57,7 @@ export class ReadMemo {
       return known;
     }
     const entry = memo?.hash === md.h ? memo.entry : undefined;
-    const size = bytes.byteLength + (entry ? (md.w ?? 0) : 0);
+    const size = bytes.byteLength + (entry ? (md.w ?? bytes.byteLength) : 0); // as keepDecoded sizes a value
     this.entries.set(kvKey, { hash: md.h, known, entry }, size);
     return known;
   }
